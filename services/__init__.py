@@ -1,0 +1,1 @@
+"""The platform's three services. Each owns its settings class and its adapters."""

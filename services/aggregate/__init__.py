@@ -1,0 +1,1 @@
+"""The aggregate service (not built yet: see the issue tracker)."""

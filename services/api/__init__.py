@@ -1,0 +1,1 @@
+"""The api service (not built yet: see the issue tracker)."""

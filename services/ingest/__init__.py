@@ -1,0 +1,1 @@
+"""The ingest service (not built yet: see the issue tracker)."""
