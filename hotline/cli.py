@@ -1,0 +1,81 @@
+"""`hotline`: the platform's command line (local stack: up, down, status; schema: migrate).
+
+Every expected failure is a HotlineError and ends as a message and exit status 1, never a
+traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from pydantic import ValidationError
+
+from hotline.errors import HotlineError
+
+
+def _cmd_up(args: argparse.Namespace) -> int:
+    from hotline.stack import stack
+
+    stack.up(stack.Settings.from_env())
+    return _cmd_status(args)
+
+
+def _cmd_down(args: argparse.Namespace) -> int:
+    from hotline.stack import stack
+
+    stack.down(stack.Settings.from_env(), purge=args.purge)
+    return 0
+
+
+def _cmd_status(args: argparse.Namespace) -> int:
+    from hotline.stack import stack
+
+    rows = stack.status(stack.Settings.from_env())
+    width = max(len(r.name) for r in rows)
+    for r in rows:
+        health = {True: "healthy", False: "UNHEALTHY", None: "-"}[r.healthy]
+        pid = f"pid {r.pid}" if r.pid else ""
+        print(f"{r.name:<{width}}  {r.state:<13}  {health:<9}  {r.address}  {pid}".rstrip())
+    # Non-zero when something that should answer does not: scripts can wait on it.
+    bad = [r for r in rows if r.healthy is False or (r.state == "stopped" and r.name in ("clickhouse", "broker"))]
+    return 1 if bad else 0
+
+
+def _cmd_migrate(args: argparse.Namespace) -> int:
+    from hotline.settings import ClickHouseSettings
+    from hotline.storage.client import connect
+    from hotline.storage.migrate import migrate
+
+    settings = ClickHouseSettings()
+    applied = migrate(connect(settings, database=False), settings.database)
+    print(f"applied {len(applied)} migration(s)" + "".join(f"\n  {m.version:04d}_{m.name}" for m in applied))
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="hotline", description=__doc__.splitlines()[0])
+    sub = p.add_subparsers(dest="command", required=True)
+    sub.add_parser("up", help="start ClickHouse, the broker and the services (idempotent)").set_defaults(func=_cmd_up)
+    down = sub.add_parser("down", help="stop what `up` started")
+    down.add_argument("--purge", action="store_true", help="also delete all data for a clean start")
+    down.set_defaults(func=_cmd_down)
+    sub.add_parser("status", help="what runs, where, healthy or not").set_defaults(func=_cmd_status)
+    sub.add_parser("migrate", help="apply ClickHouse schema migrations").set_defaults(func=_cmd_migrate)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except HotlineError as exc:
+        print(f"hotline {args.command}: {exc}", file=sys.stderr)
+        return 1
+    except ValidationError as exc:
+        print(f"hotline {args.command}: invalid settings: {exc}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,35 @@
+"""Typed errors of the shared core. Each is handled in one place (the CLI prints its message)."""
+
+from __future__ import annotations
+
+
+class HotlineError(Exception):
+    """Base of every error the platform raises on purpose; str() is a message for a person."""
+
+
+class StackError(HotlineError):
+    """The local stack could not be brought to the state asked for."""
+
+
+class PortInUse(StackError):
+    def __init__(self, what: str, host: str, port: int, env_var: str):
+        super().__init__(
+            f"port {port} on {host} ({what}) is already in use by a process the stack did not start; "
+            f"stop that process or set {env_var} to a free port"
+        )
+        self.port = port
+
+
+class ServerFailedToStart(StackError):
+    def __init__(self, name: str, reason: str, log_path: str, log_tail: str):
+        tail = "\n".join("    " + line for line in log_tail.splitlines()) or "    (log is empty)"
+        super().__init__(f"{name} failed to start: {reason}\n  last lines of {log_path}:\n{tail}")
+        self.name = name
+
+
+class MissingDependency(StackError):
+    """A program the stack needs is not installed and could not be installed."""
+
+
+class MigrationError(HotlineError):
+    """A schema migration failed or an applied migration was edited after the fact."""

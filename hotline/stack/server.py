@@ -1,0 +1,89 @@
+"""A server the stack runs on this machine: ports it needs, how to start it, when it is ready.
+
+Subclasses say what (argv, ports, readiness); this class says how (idempotent start, a clear
+message for a taken port or a failed start, stop by recorded PID).
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from hotline.errors import PortInUse, ServerFailedToStart
+from hotline.settings import StackSettings
+from hotline.stack.process import ManagedProcess, port_free, tail
+
+
+@dataclass(frozen=True)
+class Port:
+    what: str
+    host: str
+    port: int
+    env_var: str
+
+
+class LocalServer:
+    name: str = "server"
+
+    def __init__(self, stack: StackSettings):
+        self.stack = stack
+        self.process = ManagedProcess(self.name, stack.state_dir / "run", self.log_path)
+
+    # -- what: subclasses -------------------------------------------------------------------
+    @property
+    def log_path(self) -> Path:
+        return self.stack.state_dir / "logs" / f"{self.name}.log"
+
+    def ports(self) -> list[Port]:
+        raise NotImplementedError
+
+    def argv(self) -> list[str]:
+        raise NotImplementedError
+
+    def prepare(self) -> None:
+        """Install or configure what the server needs before it starts (may block)."""
+
+    def ready(self) -> bool:
+        raise NotImplementedError
+
+    def address(self) -> str:
+        return ", ".join(f"{p.host}:{p.port}" for p in self.ports())
+
+    def data_dirs(self) -> list[Path]:
+        return []
+
+    # -- how ----------------------------------------------------------------------------------
+    def pid(self) -> int | None:
+        return self.process.pid()
+
+    def start(self) -> bool:
+        """Start unless our process already runs; wait until ready. True if it was started now."""
+        if self.pid() is not None:
+            self._wait_ready(started=False)
+            return False
+        for p in self.ports():
+            if not port_free(p.host, p.port):
+                raise PortInUse(p.what, p.host, p.port, p.env_var)
+        self.prepare()
+        self.process.start(self.argv())
+        self._wait_ready(started=True)
+        return True
+
+    def _wait_ready(self, started: bool) -> None:
+        deadline = time.monotonic() + self.stack.start_timeout_s
+        while time.monotonic() < deadline:
+            if self.ready():
+                return
+            if self.pid() is None:
+                raise ServerFailedToStart(
+                    self.name, "the process exited", str(self.log_path), tail(self.log_path)
+                )
+            time.sleep(0.2)
+        reason = f"not ready after {self.stack.start_timeout_s:.0f} s"
+        if started:
+            self.process.stop()
+        raise ServerFailedToStart(self.name, reason, str(self.log_path), tail(self.log_path))
+
+    def stop(self) -> bool:
+        return self.process.stop()

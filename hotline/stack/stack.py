@@ -1,0 +1,105 @@
+"""Bring the whole local stack up, down, or report on it.
+
+Order of `up`: ClickHouse, broker, topics, migrations, then each landed service. Servers whose
+settings point elsewhere (`external`) are not started, only checked and prepared (topics and
+migrations still apply). `up` is idempotent; `down` stops only processes recorded in PID files.
+"""
+
+from __future__ import annotations
+
+import shutil
+from dataclasses import dataclass
+from typing import Callable
+
+from hotline import broker
+from hotline.settings import ClickHouseSettings, KafkaSettings, StackSettings
+from hotline.stack.broker_server import LocalBroker
+from hotline.stack.clickhouse_server import LocalClickHouse
+from hotline.stack.services import SERVICES, LocalService
+from hotline.storage import client as ch_client
+from hotline.storage.migrate import migrate
+
+
+@dataclass(frozen=True)
+class Settings:
+    stack: StackSettings
+    clickhouse: ClickHouseSettings
+    kafka: KafkaSettings
+
+    @classmethod
+    def from_env(cls) -> "Settings":
+        return cls(StackSettings(), ClickHouseSettings(), KafkaSettings())
+
+
+@dataclass(frozen=True)
+class ComponentStatus:
+    name: str
+    state: str  # running | stopped | external | not built yet
+    address: str
+    healthy: bool | None  # None: not applicable (not built, stopped)
+    pid: int | None = None
+
+
+Say = Callable[[str], None]
+
+
+def _services(s: Settings) -> list[LocalService]:
+    return [LocalService(s.stack, spec) for spec in SERVICES if spec.landed()]
+
+
+def up(s: Settings, say: Say = print) -> None:
+    ch = LocalClickHouse(s.stack, s.clickhouse)
+    if s.clickhouse.external:
+        say(f"clickhouse: external at {ch.address()}, not started")
+    else:
+        say(f"clickhouse: {'started' if ch.start() else 'already running'} at {ch.address()}")
+    applied = migrate(ch_client.connect(s.clickhouse, database=False), s.clickhouse.database)
+    say(f"clickhouse: migrations {'applied: ' + ', '.join(f'{m.version:04d}_{m.name}' for m in applied) if applied else 'up to date'}")
+
+    br = LocalBroker(s.stack, s.kafka)
+    if s.kafka.external:
+        say(f"broker: external at {s.kafka.bootstrap_servers}, not started")
+    else:
+        say(f"broker: {'started' if br.start() else 'already running'} at {br.address()}")
+    topics = broker.ensure_topics(s.kafka)
+    say("broker: topics " + ", ".join(f"{t} ({n} partitions)" for t, n in sorted(topics.items())))
+
+    for svc in _services(s):
+        say(f"{svc.name}: {'started' if svc.start() else 'already running'} at http://{svc.address()}")
+    for spec in SERVICES:
+        if not spec.landed():
+            say(f"{spec.name}: not built yet")
+
+
+def down(s: Settings, purge: bool = False, say: Say = print) -> None:
+    servers = [*reversed(_services(s)), LocalBroker(s.stack, s.kafka), LocalClickHouse(s.stack, s.clickhouse)]
+    for srv in servers:
+        say(f"{srv.name}: {'stopped' if srv.stop() else 'was not running'}")
+    if purge:
+        for srv in servers:
+            for d in srv.data_dirs():
+                shutil.rmtree(d, ignore_errors=True)
+        shutil.rmtree(s.stack.state_dir, ignore_errors=True)
+        say(f"purged {s.stack.state_dir}")
+
+
+def status(s: Settings) -> list[ComponentStatus]:
+    out = []
+    ch = LocalClickHouse(s.stack, s.clickhouse)
+    br = LocalBroker(s.stack, s.kafka)
+    for srv, external in ((ch, s.clickhouse.external), (br, s.kafka.external)):
+        pid = None if external else srv.pid()
+        state = "external" if external else ("running" if pid else "stopped")
+        healthy = srv.ready() if (external or pid) else None
+        out.append(ComponentStatus(srv.name, state, srv.address(), healthy, pid))
+    for spec in SERVICES:
+        if not spec.landed():
+            out.append(ComponentStatus(spec.name, "not built yet", "-", None))
+            continue
+        svc = LocalService(s.stack, spec)
+        pid = svc.pid()
+        out.append(ComponentStatus(
+            svc.name, "running" if pid else "stopped", f"http://{svc.address()}",
+            svc.ready() if pid else None, pid,
+        ))
+    return out

@@ -1,0 +1,1 @@
+"""ClickHouse: the connection factory, the versioned schema migrations and their runner."""

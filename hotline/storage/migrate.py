@@ -1,0 +1,97 @@
+"""Versioned, idempotent schema migrations for ClickHouse (18.16 dialect, also a current engine).
+
+Migrations are the files `migrations/NNNN_name.sql` beside this module, applied in version order.
+`${database}` in a file is replaced by the configured database name. Every statement is written
+to be re-runnable (`IF NOT EXISTS`), and applied versions are recorded with their checksum in
+`<database>.schema_migrations`, so running the migrations again is a no-op, and an applied file
+that was edited afterwards is refused instead of silently diverging.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import string
+from dataclasses import dataclass
+from importlib import resources
+from typing import Any, Protocol
+
+from hotline.errors import MigrationError
+
+_FILE = re.compile(r"^(\d{4})_([a-z0-9_]+)\.sql$")
+
+
+class Executor(Protocol):
+    """Anything that runs one SQL statement and returns its rows (clickhouse-driver's Client)."""
+
+    def execute(self, query: str) -> list[tuple[Any, ...]]: ...
+
+
+@dataclass(frozen=True)
+class Migration:
+    version: int
+    name: str
+    sql: str
+
+    @property
+    def checksum(self) -> str:
+        return hashlib.sha256(self.sql.encode()).hexdigest()
+
+    def statements(self, database: str) -> list[str]:
+        text = string.Template(self.sql).substitute(database=database)
+        lines = [ln for ln in text.splitlines() if not ln.lstrip().startswith("--")]
+        return [s.strip() for s in "\n".join(lines).split(";") if s.strip()]
+
+
+def available() -> list[Migration]:
+    out = []
+    for entry in resources.files("hotline.storage").joinpath("migrations").iterdir():
+        m = _FILE.match(entry.name)
+        if m:
+            out.append(Migration(int(m.group(1)), m.group(2), entry.read_text(encoding="utf-8")))
+    out.sort(key=lambda m: m.version)
+    versions = [m.version for m in out]
+    if len(set(versions)) != len(versions):
+        raise MigrationError(f"two migration files share a version: {versions}")
+    return out
+
+
+def pending(applied: dict[int, str], migrations: list[Migration]) -> list[Migration]:
+    """The migrations still to run; refuses an applied migration whose file has changed."""
+    for m in migrations:
+        if m.version in applied and applied[m.version] != m.checksum:
+            raise MigrationError(
+                f"migration {m.version:04d}_{m.name} was edited after it was applied; "
+                "add a new migration instead of changing an applied one"
+            )
+    return [m for m in migrations if m.version not in applied]
+
+
+def _bookkeeping(database: str) -> list[str]:
+    return [
+        f"CREATE DATABASE IF NOT EXISTS {database}",
+        f"CREATE TABLE IF NOT EXISTS {database}.schema_migrations "
+        "(version UInt32, name String, checksum String, applied_at DateTime) "
+        "ENGINE = ReplacingMergeTree() ORDER BY version",
+    ]
+
+
+def migrate(db: Executor, database: str) -> list[Migration]:
+    """Bring `database` up to the newest migration; returns what was applied (empty: no-op)."""
+    for stmt in _bookkeeping(database):
+        db.execute(stmt)
+    rows = db.execute(f"SELECT version, checksum FROM {database}.schema_migrations")
+    todo = pending({int(v): str(c) for v, c in rows}, available())
+    for m in todo:
+        for stmt in m.statements(database):
+            try:
+                db.execute(stmt)
+            except Exception as exc:  # the driver's own error types differ per engine
+                raise MigrationError(f"migration {m.version:04d}_{m.name} failed: {exc}") from exc
+        # INSERT … SELECT, not an inline INSERT … VALUES (which hangs clickhouse-driver); the
+        # values are our own integers, file names and hex digests, never user input.
+        db.execute(
+            f"INSERT INTO {database}.schema_migrations (version, name, checksum, applied_at) "
+            f"SELECT {m.version}, '{m.name}', '{m.checksum}', now()"
+        )
+    return todo

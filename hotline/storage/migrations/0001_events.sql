@@ -1,0 +1,25 @@
+-- The raw event archive: every accepted CloudEvent, kept. Duplicates (same source + id, hence
+-- the same entity and subject) share the sorting key, so ReplacingMergeTree folds them away on
+-- merge; readers that need exact counts before merges use FINAL or group by (source, id).
+-- Sorting by entity and subject keeps one call's or ticket's events together for the folds.
+CREATE TABLE IF NOT EXISTS ${database}.events
+(
+    entity      Enum8('call' = 1, 'ticket' = 2),
+    subject     String,
+    source      String,
+    id          String,
+    type        String,
+    time        DateTime,
+    time_ms     Int64,
+    local_date  Date,
+    work_s      Int64,
+    data        String,
+    extensions  String,
+    topic       String,
+    partition   UInt16,
+    offset      UInt64,
+    ingested_at DateTime
+)
+ENGINE = ReplacingMergeTree()
+PARTITION BY toYYYYMM(time)
+ORDER BY (entity, subject, source, id);

@@ -1,0 +1,60 @@
+"""Shared fixtures. Integration tests run against a real local stack that this session starts
+with the project's own code (ClickHouse 18.16 and the Tansu broker) and stops at the end."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def _load_test_env() -> None:
+    """Point every setting at the test stack (tests/local-stack.env) unless already set."""
+    for line in (REPO / "tests" / "local-stack.env").read_text().splitlines():
+        line = line.strip()
+        if line and not line.startswith("#"):
+            key, _, value = line.partition("=")
+            if key == "HOTLINE_STATE_DIR" and not os.path.isabs(value):
+                value = str(REPO / value)
+            os.environ.setdefault(key, value)
+
+
+_load_test_env()
+
+
+@pytest.fixture(scope="session")
+def stack_settings():
+    from hotline.stack.stack import Settings
+
+    return Settings.from_env()
+
+
+@pytest.fixture(scope="session")
+def local_stack(stack_settings):
+    """The real local stack, up for the whole session; torn down even when tests fail."""
+    from hotline.stack import stack
+
+    lines: list[str] = []
+    try:
+        stack.up(stack_settings, say=lines.append)
+        yield stack_settings
+    finally:
+        stack.down(stack_settings, say=lines.append)
+
+
+@pytest.fixture
+def clickhouse(local_stack):
+    """A clickhouse-driver client on the migrated `hotline` database."""
+    from hotline.storage.client import connect
+
+    client = connect(local_stack.clickhouse)
+    yield client
+    client.disconnect()
+
+
+@pytest.fixture
+def kafka_settings(local_stack):
+    return local_stack.kafka
