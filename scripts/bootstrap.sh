@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Install everything the platform needs on a fresh Debian machine: apt packages, a virtualenv in
+# .venv with the project and its test extras, and the Compose Specification schema for tests.
+# Idempotent and quick when nothing changed.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+APT_PACKAGES=(clickhouse-server clickhouse-client)
+
+missing=()
+for p in "${APT_PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  SUDO=""; [ "$(id -u)" = 0 ] || SUDO="sudo"
+  echo "bootstrap: installing Debian packages: ${missing[*]}"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+PY=${PYTHON:-$(command -v python3.11 || command -v python3)}
+"$PY" -c 'import sys; sys.exit(sys.version_info[:2] != (3, 11))' \
+  || { echo "bootstrap: Python 3.11 is required, found $("$PY" --version)" >&2; exit 1; }
+[ -x .venv/bin/python ] || "$PY" -m venv .venv
+
+# Reinstall only when the dependency list changed.
+stamp=.venv/.installed-$(sha256sum pyproject.toml | cut -c1-16)
+if [ ! -f "$stamp" ]; then
+  echo "bootstrap: installing Python packages into .venv"
+  .venv/bin/pip install -q --disable-pip-version-check -e '.[test]'
+  rm -f .venv/.installed-*; touch "$stamp"
+fi
+
+scripts/fetch-compose-schema.sh .venv
