@@ -58,3 +58,14 @@ def clickhouse(local_stack):
 @pytest.fixture
 def kafka_settings(local_stack):
     return local_stack.kafka
+
+
+@pytest.fixture(scope="session")
+def chdb_engine():
+    """The suite's one in-process current ClickHouse engine (chdb allows one per process)."""
+    pytest.importorskip("chdb")
+    from tests.support.chdb_engine import ChdbEngine
+
+    engine = ChdbEngine()
+    yield engine
+    engine.close()

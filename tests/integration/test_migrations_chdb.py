@@ -6,25 +6,11 @@ import pytest
 
 from hotline.storage.migrate import available, migrate
 
-chdb_session = pytest.importorskip("chdb.session")
-
-
-class ChdbExecutor:
-    """The runner's Executor over a chdb session (TabSeparated rows as tuples of strings)."""
-
-    def __init__(self, path: str):
-        self.session = chdb_session.Session(path)
-
-    def execute(self, query: str) -> list[tuple]:
-        out = self.session.query(query, "TabSeparated").bytes().decode()
-        return [tuple(line.split("\t")) for line in out.splitlines() if line]
-
 
 @pytest.fixture(scope="module")
-def engine(tmp_path_factory):
-    ex = ChdbExecutor(str(tmp_path_factory.mktemp("chdb")))
-    yield ex
-    ex.session.close()
+def engine(chdb_engine):
+    chdb_engine.execute("DROP DATABASE IF EXISTS hotline")
+    return chdb_engine
 
 
 def test_every_migration_runs_on_a_current_engine_and_rerun_is_noop(engine):

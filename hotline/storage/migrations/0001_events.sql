@@ -2,6 +2,8 @@
 -- the same entity and subject) share the sorting key, so ReplacingMergeTree folds them away on
 -- merge; readers that need exact counts before merges use FINAL or group by (source, id).
 -- Sorting by entity and subject keeps one call's or ticket's events together for the folds.
+-- time_ms, local_date, work_s (working-time stamp W(t)), deadline_ms and tags are the worker's
+-- enrichment (hotline/events.py); data is compact JSON (visitParamExtract* reads it).
 CREATE TABLE IF NOT EXISTS ${database}.events
 (
     entity      Enum8('call' = 1, 'ticket' = 2),
@@ -15,6 +17,8 @@ CREATE TABLE IF NOT EXISTS ${database}.events
     work_s      Int64,
     data        String,
     extensions  String,
+    deadline_ms Int64,
+    tags        Array(String),
     topic       String,
     partition   UInt16,
     offset      UInt64,

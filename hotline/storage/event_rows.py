@@ -1,0 +1,29 @@
+"""EventRecord -> a row of `hotline.events` (column order of EVENT_COLUMNS), for columnar inserts."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import orjson
+
+from hotline.events import EventRecord, data_json
+
+EVENT_COLUMNS = (
+    "entity", "subject", "source", "id", "type", "time", "time_ms", "local_date", "work_s", "data",
+    "extensions", "deadline_ms", "tags", "topic", "partition", "offset", "ingested_at",
+)
+INSERT_EVENTS = "INSERT INTO {database}.events ({columns}) VALUES".format  # rows travel separately
+
+
+def to_row(r: EventRecord, topic: str, partition: int, offset: int, ingested_at: dt.datetime) -> tuple:
+    return (
+        r.entity, r.subject, r.source, r.id, r.type,
+        dt.datetime.fromtimestamp(r.time_ms // 1000, dt.timezone.utc).replace(tzinfo=None),
+        r.time_ms, r.local_date, r.work_s, data_json(r),
+        orjson.dumps(r.extensions).decode(), r.deadline_ms, list(r.tags),
+        topic, partition, offset, ingested_at,
+    )
+
+
+def insert_sql(database: str) -> str:
+    return INSERT_EVENTS(database=database, columns=", ".join(EVENT_COLUMNS))

@@ -1,0 +1,52 @@
+"""Refresh the flat facts tables from the per-entity state (SQL in storage/sql/*_facts.sql).
+
+A refresh recomputes whole facts rows from the state of the entities asked for; because the
+state is a lattice and the facts' version is the number of events folded, refreshing the same
+ids twice, concurrently from two workers, or after a crash is harmless (idempotent).
+"""
+
+from __future__ import annotations
+
+import string
+from collections.abc import Collection
+from importlib import resources
+from typing import Any, Literal, Protocol
+
+from hotline.contract import SOURCE_OF_CHANNEL
+
+Entity = Literal["call", "ticket"]
+_ID = {"call": "call_id", "ticket": "ticket_id"}
+
+
+class ParamExecutor(Protocol):
+    def execute(self, query: str, params: dict[str, Any] | None = None) -> Any: ...
+
+
+def refresh_sql(entity: Entity, database: str, *, all_ids: bool = False) -> str:
+    template = resources.files("hotline.storage").joinpath("sql", f"{entity}_facts.sql").read_text()
+    # The filter is one of two fixed strings, never built from input; ids travel as a parameter.
+    where = "1" if all_ids else f"{_ID[entity]} IN %(ids)s"
+    lines = [ln for ln in template.splitlines() if not ln.lstrip().startswith("--")]
+    return string.Template("\n".join(lines)).substitute(database=database, filter=where)
+
+
+def params(tz: str, ids: Collection[str] | None = None) -> dict[str, Any]:
+    p: dict[str, Any] = {
+        "tz": tz,
+        "channels": list(SOURCE_OF_CHANNEL.keys()),
+        "sources": list(SOURCE_OF_CHANNEL.values()),
+    }
+    if ids is not None:
+        p["ids"] = tuple(ids)
+    return p
+
+
+def refresh(db: ParamExecutor, database: str, tz: str, entity: Entity, ids: Collection[str]) -> None:
+    """Recompute the facts of `ids` (blocks on ClickHouse; safe to repeat)."""
+    if ids:
+        db.execute(refresh_sql(entity, database), params(tz, ids))
+
+
+def rebuild(db: ParamExecutor, database: str, tz: str, entity: Entity) -> None:
+    """Recompute the facts of every entity of the kind from its state (idempotent)."""
+    db.execute(refresh_sql(entity, database, all_ids=True), params(tz))

@@ -1,0 +1,45 @@
+"""A current ClickHouse engine in-process (chdb), behind the same small interface the tests use
+for the 18.16 server: execute (rows back as tuples of text), insert (rows as Python values).
+
+chdb allows one embedded server (one data path) per process, so the suite shares one session.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import tempfile
+from typing import Any
+
+
+def _literal(v: Any) -> str:
+    if isinstance(v, dt.datetime):
+        return f"'{v:%Y-%m-%d %H:%M:%S}'"
+    if isinstance(v, dt.date):
+        return f"'{v.isoformat()}'"
+    if isinstance(v, (list, tuple)):
+        return "[" + ",".join(_literal(x) for x in v) + "]"
+    if isinstance(v, str):
+        return "'" + v.replace("\\", "\\\\").replace("'", "\\'") + "'"
+    return str(int(v)) if isinstance(v, bool) else str(v)
+
+
+class ChdbEngine:
+    def __init__(self, path: str | None = None):
+        from chdb import session
+
+        self.session = session.Session(path or tempfile.mkdtemp(prefix="chdb-"))
+
+    def text(self, query: str, params: dict[str, Any] | None = None, fmt: str = "TabSeparated") -> str:
+        if params:
+            query = query % {k: _literal(v) if not isinstance(v, tuple) else "(" + ",".join(map(_literal, v)) + ")"
+                             for k, v in params.items()}
+        return self.session.query(query, fmt).bytes().decode()
+
+    def execute(self, query: str, params: dict[str, Any] | None = None) -> list[tuple[str, ...]]:
+        return [tuple(line.split("\t")) for line in self.text(query, params).splitlines() if line]
+
+    def insert(self, query: str, rows: list[tuple]) -> None:
+        self.session.query(query + " " + ",".join("(" + ",".join(map(_literal, r)) + ")" for r in rows))
+
+    def close(self) -> None:
+        self.session.close()
