@@ -15,7 +15,12 @@ from hotline.errors import HotlineError
 
 
 def _cmd_up(args: argparse.Namespace) -> int:
+    import os
+
     from hotline.stack import stack
+
+    if args.aggregate_workers:
+        os.environ["HOTLINE_AGGREGATE_WORKERS"] = str(args.aggregate_workers)
 
     stack.up(stack.Settings.from_env())
     return _cmd_status(args)
@@ -53,15 +58,63 @@ def _cmd_migrate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_replay(args: argparse.Namespace) -> int:
+    import datetime as dt
+
+    from services.aggregate.replay import replay
+    from services.aggregate.settings import AggregateSettings
+
+    since = None
+    if args.since:
+        try:
+            since = dt.datetime.fromisoformat(args.since)
+        except ValueError:
+            print(f"hotline replay: --since {args.since!r} is not an ISO date or date-time", file=sys.stderr)
+            return 2
+        if since.tzinfo is None:
+            from zoneinfo import ZoneInfo
+
+            since = since.replace(tzinfo=ZoneInfo(AggregateSettings().city.timezone))
+    r = replay(AggregateSettings(), since=since)
+    print(f"replayed {r.messages} messages: {r.written} events written, {r.rejected} invalid (not dead-lettered again)")
+    return 0
+
+
+def _cmd_rebuild(args: argparse.Namespace) -> int:
+    from hotline.settings import CitySettings, ClickHouseSettings
+    from hotline.storage import facts
+    from hotline.storage.client import connect
+
+    settings, tz = ClickHouseSettings(), CitySettings().timezone
+    client = connect(settings)
+    for entity in ("call", "ticket"):
+        if args.state:
+            facts.refold_state(client, settings.database, entity)
+            print(f"{entity}_state re-folded from the event archive")
+        facts.rebuild(client, settings.database, tz, entity)
+        print(f"{entity}_facts rebuilt")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="hotline", description=__doc__.splitlines()[0])
     sub = p.add_subparsers(dest="command", required=True)
-    sub.add_parser("up", help="start ClickHouse, the broker and the services (idempotent)").set_defaults(func=_cmd_up)
+    up = sub.add_parser("up", help="start ClickHouse, the broker and the services (idempotent)")
+    up.add_argument("--aggregate-workers", type=int, metavar="N", help="aggregate worker processes (default 1)")
+    up.set_defaults(func=_cmd_up)
     down = sub.add_parser("down", help="stop what `up` started")
     down.add_argument("--purge", action="store_true", help="also delete all data for a clean start")
     down.set_defaults(func=_cmd_down)
     sub.add_parser("status", help="what runs, where, healthy or not").set_defaults(func=_cmd_status)
     sub.add_parser("migrate", help="apply ClickHouse schema migrations").set_defaults(func=_cmd_migrate)
+    rp = sub.add_parser("replay", help="re-read the event topics into ClickHouse (idempotent)")
+    when = rp.add_mutually_exclusive_group(required=True)
+    when.add_argument("--from-start", action="store_true", help="from the first retained message")
+    when.add_argument("--since", metavar="DATE", help="messages published since DATE (ISO; city time if no offset)")
+    rp.set_defaults(func=_cmd_replay)
+    rb = sub.add_parser("rebuild", help="recompute the facts tables (idempotent)")
+    rb.add_argument("--state", action="store_true", help="first re-fold the per-entity state from the raw event archive")
+    rb.set_defaults(func=_cmd_rebuild)
     return p
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import ipaddress
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -88,3 +89,56 @@ class KafkaSettings(BaseSettings):
     @property
     def topics(self) -> tuple[str, str, str]:
         return (self.topic_calls, self.topic_tickets, self.topic_deadletter)
+
+
+class CitySettings(BaseSettings):
+    """One city per deployment: its name (report titles) and time zone (every day and year)."""
+
+    model_config = SettingsConfigDict(env_prefix="HOTLINE_CITY_", extra="ignore")
+
+    name: str = "淮安市"
+    timezone: str = "Asia/Shanghai"
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, v: str) -> str:
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        try:
+            ZoneInfo(v)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"HOTLINE_CITY_TIMEZONE: unknown time zone {v!r}") from exc
+        return v
+
+
+DEV_CALLER_HASH_KEY = "hotline-development-caller-hash-key-not-secret"
+MIN_KEY_BYTES = 32
+
+
+class PrivacySettings(BaseSettings):
+    """The HMAC key for caller numbers: one key for every service (ARCHITECTURE.md decision 7),
+    so a number gets one hash whichever way its event came in. Development has a fixed default;
+    production (HOTLINE_ENV=production) refuses it, an empty key, or a short one."""
+
+    model_config = SettingsConfigDict(extra="ignore", populate_by_name=True, hide_input_in_errors=True)
+
+    env: Literal["development", "production"] = Field(default="development", validation_alias="HOTLINE_ENV")
+    caller_hash_key: SecretStr = Field(
+        default=SecretStr(DEV_CALLER_HASH_KEY), validation_alias="HOTLINE_CALLER_HASH_KEY", repr=False
+    )
+
+    @model_validator(mode="after")
+    def _production_key(self) -> "PrivacySettings":
+        key = self.caller_hash_key.get_secret_value()
+        if self.env == "production" and (key == DEV_CALLER_HASH_KEY or len(key.encode()) < MIN_KEY_BYTES):
+            raise ValueError(
+                f"HOTLINE_ENV=production: HOTLINE_CALLER_HASH_KEY must be a random secret of at least "
+                f"{MIN_KEY_BYTES} bytes, not empty or the development key"
+            )
+        if not key:
+            raise ValueError("HOTLINE_CALLER_HASH_KEY must not be empty")
+        return self
+
+    @property
+    def hash_key(self) -> bytes:
+        return self.caller_hash_key.get_secret_value().encode("utf-8")

@@ -53,24 +53,36 @@ SERVICES: tuple[ServiceSpec, ...] = (
 
 
 class LocalService(LocalServer):
-    def __init__(self, stack: StackSettings, spec: ServiceSpec):
-        self.name = spec.name
+    """Instance `index` of a service: `aggregate`, `aggregate-2`, … on port, port + 1, …"""
+
+    def __init__(self, stack: StackSettings, spec: ServiceSpec, index: int = 0, settings: Any = None):
+        self.name = spec.name if index == 0 else f"{spec.name}-{index + 1}"
         super().__init__(stack)
         self.spec = spec
-        self.settings = spec.load_settings()
+        self.settings = settings if settings is not None else spec.load_settings()
+        self.port = self.settings.port + index
 
     def ports(self) -> list[Port]:
         prefix = self.settings.model_config.get("env_prefix", "")
-        return [Port(f"{self.name} service", self.settings.host, self.settings.port, f"{prefix}PORT")]
+        return [Port(f"{self.name} service", self.settings.host, self.port, f"{prefix}PORT")]
 
     def argv(self) -> list[str]:
-        fill = {"host": self.settings.host, "port": str(self.settings.port)}
+        fill = {"host": self.settings.host, "port": str(self.port)}
         return [sys.executable, *(part.format(**fill) for part in self.spec.command)]
 
     def ready(self) -> bool:
-        url = f"http://{self.settings.host}:{self.settings.port}{self.spec.health_path}"
+        url = f"http://{self.settings.host}:{self.port}{self.spec.health_path}"
         try:
             with urllib.request.urlopen(url, timeout=1) as resp:
                 return resp.status == 200
         except OSError:
             return False
+
+
+def instances(stack: StackSettings, spec: ServiceSpec) -> list[LocalService]:
+    """The instances to run (the settings' `workers`, default 1), plus any still recorded in a
+    PID file, so `down` also stops workers started with a larger count."""
+    settings = spec.load_settings()
+    wanted = int(getattr(settings, "workers", 1))
+    recorded = len(list((stack.state_dir / "run").glob(f"{spec.name}*.pid")))
+    return [LocalService(stack, spec, i, settings) for i in range(max(wanted, recorded))]

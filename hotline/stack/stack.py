@@ -15,7 +15,7 @@ from hotline import broker
 from hotline.settings import ClickHouseSettings, KafkaSettings, StackSettings
 from hotline.stack.broker_server import LocalBroker
 from hotline.stack.clickhouse_server import LocalClickHouse
-from hotline.stack.services import SERVICES, LocalService
+from hotline.stack.services import SERVICES, LocalService, instances
 from hotline.storage import client as ch_client
 from hotline.storage.migrate import migrate
 
@@ -43,8 +43,9 @@ class ComponentStatus:
 Say = Callable[[str], None]
 
 
-def _services(s: Settings) -> list[LocalService]:
-    return [LocalService(s.stack, spec) for spec in SERVICES if spec.landed()]
+def _services(s: Settings, running_only: bool = False) -> list[LocalService]:
+    out = [svc for spec in SERVICES if spec.landed() for svc in instances(s.stack, spec)]
+    return [svc for svc in out if svc.pid()] if running_only else out
 
 
 def up(s: Settings, say: Say = print) -> None:
@@ -96,10 +97,10 @@ def status(s: Settings) -> list[ComponentStatus]:
         if not spec.landed():
             out.append(ComponentStatus(spec.name, "not built yet", "-", None))
             continue
-        svc = LocalService(s.stack, spec)
-        pid = svc.pid()
-        out.append(ComponentStatus(
-            svc.name, "running" if pid else "stopped", f"http://{svc.address()}",
-            svc.ready() if pid else None, pid,
-        ))
+        for svc in instances(s.stack, spec):
+            pid = svc.pid()
+            out.append(ComponentStatus(
+                svc.name, "running" if pid else "stopped", f"http://{svc.address()}",
+                svc.ready() if pid else None, pid,
+            ))
     return out

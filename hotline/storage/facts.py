@@ -50,3 +50,21 @@ def refresh(db: ParamExecutor, database: str, tz: str, entity: Entity, ids: Coll
 def rebuild(db: ParamExecutor, database: str, tz: str, entity: Entity) -> None:
     """Recompute the facts of every entity of the kind from its state (idempotent)."""
     db.execute(refresh_sql(entity, database, all_ids=True), params(tz))
+
+
+def refold_state(db: ParamExecutor, database: str, entity: Entity) -> None:
+    """Re-fold `<entity>_state` from the raw archive, using the view's own SELECT (read from
+    system.tables, so the fold is written down once, in its migration). Idempotent: the state is
+    a lattice, folding an event again changes nothing; use it after a view was (re)created."""
+    view = f"{entity}_state_mv"
+    rows = db.execute(
+        "SELECT create_table_query FROM system.tables WHERE database = %(db)s AND name = %(name)s",
+        {"db": database, "name": view},
+    )
+    if not rows:
+        raise LookupError(f"{database}.{view} does not exist: run the migrations first")
+    ddl = rows[0][0]
+    at = ddl.find(" AS SELECT ")
+    if at < 0:
+        raise LookupError(f"cannot find the SELECT of {database}.{view}")
+    db.execute(f"INSERT INTO {database}.{entity}_state {ddl[at + 4:]}")

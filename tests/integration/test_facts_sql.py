@@ -9,7 +9,7 @@ import json
 import uuid
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
 from hotline.calendar import for_timezone
@@ -76,7 +76,9 @@ def clickhouse_client(local_stack):
 
 
 @pytest.mark.clickhouse
-@settings(max_examples=3, deadline=None, suppress_health_check=list(HealthCheck))
+@settings(max_examples=3, deadline=None, suppress_health_check=list(HealthCheck),
+          # Shrinking a failure through real servers takes far too long; the seed is printed.
+          phases=(Phase.explicit, Phase.reuse, Phase.generate))
 @given(population(80))
 def test_views_equal_reference_fold_on_clickhouse_18(clickhouse_client, pop):
     calls, tickets, wire, cuts = pop
@@ -95,7 +97,9 @@ def test_views_equal_reference_fold_on_clickhouse_18(clickhouse_client, pop):
     assert got_tickets == want_tickets
 
 
-@settings(max_examples=2, deadline=None, suppress_health_check=list(HealthCheck))
+@settings(max_examples=2, deadline=None, suppress_health_check=list(HealthCheck),
+          # Shrinking a failure through real servers takes far too long; the seed is printed.
+          phases=(Phase.explicit, Phase.reuse, Phase.generate))
 @given(population(60))
 def test_views_equal_reference_fold_on_current_engine(chdb_engine, pop):
     calls, tickets, wire, cuts = pop

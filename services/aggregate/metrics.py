@@ -1,0 +1,43 @@
+"""Prometheus metrics of an aggregate worker (one registry per process; `sum` over workers for
+counters, `max` for the newest-event gauge, per-partition lag is reported by the worker that
+owns the partition)."""
+
+from __future__ import annotations
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+
+REGISTRY = CollectorRegistry(auto_describe=True)
+
+EVENTS_PROCESSED = Counter(
+    "hotline_aggregate_events_processed_total",
+    "Events written to ClickHouse, by CloudEvents type. Sum over workers.",
+    ["type"], registry=REGISTRY,
+)
+EVENTS_REJECTED = Counter(
+    "hotline_aggregate_events_rejected_total",
+    "Messages sent to the dead-letter topic, by reason (undecodable, invalid, calendar). Sum over workers.",
+    ["reason"], registry=REGISTRY,
+)
+BATCH_INSERT_SECONDS = Histogram(
+    "hotline_aggregate_batch_write_seconds",
+    "Time to insert one batch of events and refresh its facts in ClickHouse.",
+    buckets=(0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30), registry=REGISTRY,
+)
+BATCH_EVENTS = Histogram(
+    "hotline_aggregate_batch_events",
+    "Messages per batch.", buckets=(1, 10, 100, 1000, 5000, 10000, 50000), registry=REGISTRY,
+)
+WRITE_RETRIES = Counter(
+    "hotline_aggregate_write_retries_total",
+    "Batch writes retried because ClickHouse was unavailable. Sum over workers.", registry=REGISTRY,
+)
+CONSUMER_LAG = Gauge(
+    "hotline_aggregate_consumer_lag_messages",
+    "Messages behind the partition's high-water mark (from fetch responses), per assigned partition.",
+    ["topic", "partition"], registry=REGISTRY,
+)
+NEWEST_EVENT = Gauge(
+    "hotline_aggregate_newest_event_timestamp_seconds",
+    "Event time of the newest event this worker wrote to ClickHouse (Unix time). Max over workers.",
+    registry=REGISTRY,
+)

@@ -1,0 +1,32 @@
+"""Settings of the aggregate workers: environment variables `HOTLINE_AGGREGATE_*`.
+
+Batch defaults keep freshness (event consumed -> in ClickHouse) under 2 s: a batch is written
+when it holds `batch_size` events or `batch_max_latency_s` after its first one.
+"""
+
+from __future__ import annotations
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from hotline.settings import CitySettings, ClickHouseSettings, KafkaSettings, PrivacySettings
+
+
+class AggregateSettings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="HOTLINE_AGGREGATE_", extra="ignore")
+
+    host: str = Field(default="127.0.0.1", description="web server (/metrics, /healthz) address")
+    port: int = Field(default=6066, ge=1, le=65535)
+    app_id: str = Field(default="hotline-aggregate", description="Faust app id = consumer group")
+    workers: int = Field(default=1, ge=1, le=64, description="worker processes `hotline up` starts")
+    batch_size: int = Field(default=10_000, ge=1, le=1_000_000)
+    batch_max_latency_s: float = Field(default=0.5, gt=0, le=60)
+    retry_backoff_max_s: float = Field(default=10.0, gt=0, description="ClickHouse retry backoff cap")
+    session_timeout_s: float = Field(
+        default=10.0, gt=0,
+        description="consumer group session; a first join waits about half of it (ARCHITECTURE.md)",
+    )
+    kafka: KafkaSettings = Field(default_factory=KafkaSettings)
+    clickhouse: ClickHouseSettings = Field(default_factory=ClickHouseSettings)
+    city: CitySettings = Field(default_factory=CitySettings)
+    privacy: PrivacySettings = Field(default_factory=PrivacySettings)

@@ -1,0 +1,122 @@
+"""The aggregate workers on the real stack: facts equal the reference fold whatever the order,
+duplicates, lateness, worker crashes, ClickHouse outages or worker count."""
+
+from __future__ import annotations
+
+import time
+import urllib.request
+import uuid
+
+import pytest
+from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import strategies as st
+
+from hotline.stack.clickhouse_server import LocalClickHouse
+from hotline.stack.services import SERVICES, LocalService
+from hotline.storage.client import connect
+from tests.support import bulk
+from tests.support.eventgen import call_events, delivery, entity_events, ticket_events
+from tests.support.pipeline import events_stored, expected_rows, produce, sigkill, wait_for
+
+pytestmark = [pytest.mark.kafka, pytest.mark.clickhouse]
+
+AGGREGATE = next(s for s in SERVICES if s.name == "aggregate")
+
+
+@pytest.fixture(scope="module")
+def ch(local_stack):
+    client = connect(local_stack.clickhouse)
+    yield client
+    client.disconnect()
+
+
+@pytest.fixture
+def worker(local_stack):
+    """The stack's first aggregate worker, running at the start and the end of each test."""
+    w = LocalService(local_stack.stack, AGGREGATE)
+    w.start()
+    yield w
+    w.start()
+
+
+def wait_stored(ch, db, prefix, at_least, timeout_s=120):
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if events_stored(ch, db, prefix) >= at_least:
+            return
+        time.sleep(0.2)
+    raise AssertionError(f"fewer than {at_least} events stored after {timeout_s} s")
+
+
+def metric(port: int, name: str) -> float:
+    text = urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5).read().decode()
+    return sum(float(line.split()[-1]) for line in text.splitlines() if line.startswith(name))
+
+
+@settings(max_examples=2, deadline=None, suppress_health_check=list(HealthCheck),
+          # Shrinking a failure through real servers takes far too long; the seed is printed.
+          phases=(Phase.explicit, Phase.reuse, Phase.generate))
+@given(data=st.data())
+def test_random_entities_any_order_duplicates_and_late(local_stack, ch, worker, data):
+    run = f"p{uuid.uuid4().hex[:10]}"
+    calls = [data.draw(entity_events(f"{run}-c{i}", call_events)) for i in range(150)]
+    tickets = [data.draw(entity_events(f"{run}-t{i}", ticket_events, max_events=10)) for i in range(150)]
+    wire = data.draw(delivery([e for es in calls + tickets for e in es]))
+    cut = len(wire) * 2 // 3
+    produce(local_stack.kafka, wire[:cut], binary_every=7)
+    # The rest arrives late: after the first part has been folded into facts.
+    wait_stored(ch, local_stack.clickhouse.database, run, len({(e["source"], e["subject"], e["id"]) for e in wire[:cut]}))
+    produce(local_stack.kafka, wire[cut:], binary_every=5)
+    want = expected_rows(calls, tickets)
+    assert wait_for(ch, local_stack.clickhouse.database, run, want) == want
+
+
+def test_worker_sigkilled_mid_backlog_then_restarted(local_stack, ch, worker):
+    run = f"k{uuid.uuid4().hex[:10]}"
+    db = local_stack.clickhouse.database
+    calls, tickets = bulk.population(seed=11, run=run, events=100_000)
+    want = expected_rows(calls, tickets)
+    worker.stop()
+    produce(local_stack.kafka, bulk.at_least_once(11, calls + tickets))
+    worker.start()
+    wait_stored(ch, db, run, 25_000)
+    sigkill(worker)
+    worker.start()
+    assert wait_for(ch, db, run, want, timeout_s=240) == want
+    total = sum(len(es) for es in calls + tickets)
+    assert events_stored(ch, db, run) == total  # nothing lost; duplicates folded
+
+
+def test_clickhouse_down_for_20_s_mid_stream(local_stack, ch, worker):
+    run = f"o{uuid.uuid4().hex[:10]}"
+    db = local_stack.clickhouse.database
+    calls, tickets = bulk.population(seed=12, run=run, events=60_000)
+    want = expected_rows(calls, tickets)
+    retries_before = metric(worker.port, "hotline_aggregate_write_retries_total")
+    worker.stop()
+    produce(local_stack.kafka, bulk.at_least_once(12, calls + tickets))
+    worker.start()
+    wait_stored(ch, db, run, 5_000)
+    server = LocalClickHouse(local_stack.stack, local_stack.clickhouse)
+    server.stop()
+    time.sleep(20)
+    server.start()
+    assert wait_for(ch, db, run, want, timeout_s=240) == want
+    assert metric(worker.port, "hotline_aggregate_write_retries_total") > retries_before
+
+
+def test_two_workers_one_killed(local_stack, ch, worker):
+    run = f"w{uuid.uuid4().hex[:10]}"
+    db = local_stack.clickhouse.database
+    second = LocalService(local_stack.stack, AGGREGATE, index=1)
+    calls, tickets = bulk.population(seed=13, run=run, events=60_000)
+    want = expected_rows(calls, tickets)
+    try:
+        second.start()
+        time.sleep(8)  # let the group settle with two members
+        produce(local_stack.kafka, bulk.at_least_once(13, calls + tickets))
+        wait_stored(ch, db, run, 10_000)
+        sigkill(second)
+        assert wait_for(ch, db, run, want, timeout_s=240) == want
+    finally:
+        second.stop()
