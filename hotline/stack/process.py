@@ -59,15 +59,19 @@ class ManagedProcess:
                 return pid
             self.pid_path.unlink(missing_ok=True)
             return None
-        try:
-            cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
-            stat = Path(f"/proc/{pid}/stat").read_text()
-        except OSError:
-            cmdline, stat = [], ""
-        # A zombie has exited; it only waits for its parent to reap it.
-        alive = bool(cmdline) and ") Z " not in stat
-        if alive and any(program.encode() in part for part in cmdline[:3]):
-            return pid
+        # Right after a start, the child may still be between fork and exec (its cmdline empty
+        # or its parent's): give it a moment before calling the pid someone else's.
+        for _ in range(40):
+            try:
+                cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+                stat = Path(f"/proc/{pid}/stat").read_text()
+            except OSError:
+                break  # gone
+            if ") Z " in stat:
+                break  # exited; only waits for its parent to reap it
+            if any(program.encode() in part for part in cmdline[:3]):
+                return pid
+            time.sleep(0.01)
         self.pid_path.unlink(missing_ok=True)
         return None
 
