@@ -1,0 +1,113 @@
+"""Benchmark: aggregate workers draining pre-filled topics into queryable facts.
+
+    .venv/bin/python bench/aggregate.py [--periods day,week,month] [--workers 1,2]
+
+Starts its own local stack (state in .state/bench, its own ports), and for each period and
+worker count: stops the workers, fills the topics with that period of simulated events (a
+Huai'an-sized day is ~30,000 events), starts N workers and times until every event is in the
+facts (the sum of the facts' event counts equals the distinct events sent). Prints a table and
+writes docs/benchmarks/aggregate.json. Not a test: figures depend on the machine's load.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import platform
+import sys
+import time
+import uuid
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+BENCH_ENV = {
+    "HOTLINE_STATE_DIR": str(REPO / ".state" / "bench"), "HOTLINE_CLICKHOUSE_PORT": "19300",
+    "HOTLINE_CLICKHOUSE_HTTP_PORT": "18323", "HOTLINE_KAFKA_BOOTSTRAP_SERVERS": "127.0.0.1:19392",
+    "HOTLINE_INGEST_PORT": "18380", "HOTLINE_API_PORT": "18390", "HOTLINE_AGGREGATE_PORT": "16366",
+}
+os.environ.update(BENCH_ENV)
+
+from hotline.stack import stack  # noqa: E402
+from hotline.stack.services import SERVICES, LocalService  # noqa: E402
+from hotline.storage.client import connect  # noqa: E402
+from tests.support import bulk  # noqa: E402
+from tests.support.pipeline import produce  # noqa: E402
+
+# Events of one simulated day at Huai'an's 2023 volume: 1.45 M tickets and 1.58 M calls a year,
+# ~3 events a call and ~4 a ticket.
+PERIODS = {"day": 30_000, "week": 210_000, "month": 900_000}
+AGGREGATE = next(s for s in SERVICES if s.name == "aggregate")
+
+
+def folded(ch, db: str, run: str) -> int:
+    q = (f"SELECT sum(e) FROM (SELECT max(events) AS e FROM {db}.{{t}}_facts WHERE {{t}}_id LIKE %(p)s "
+         f"GROUP BY {{t}}_id)")
+    return sum(ch.execute(q.format(t=t), {"p": run + "%"})[0][0] or 0 for t in ("call", "ticket"))
+
+
+def cpu_seconds(pids: list[int]) -> float:
+    total = 0.0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        except OSError:
+            pass
+    return total
+
+
+def run_once(s, ch, period: str, workers: int) -> dict:
+    run = f"b{uuid.uuid4().hex[:8]}"
+    calls, tickets = bulk.population(seed=1, run=run, events=PERIODS[period])
+    total = sum(len(es) for es in calls + tickets)
+    svcs = [LocalService(s.stack, AGGREGATE, i) for i in range(2)]
+    for w in svcs:
+        w.stop()
+    t = time.monotonic()
+    produce(s.kafka, bulk.at_least_once(1, calls + tickets, duplicate_rate=0.0))
+    fill_s = time.monotonic() - t
+    t0 = time.monotonic()
+    for w in svcs[:workers]:
+        w.start()
+    pids = [w.pid() for w in svcs[:workers]]
+    while folded(ch, s.clickhouse.database, run) < total:
+        time.sleep(0.25)
+        if time.monotonic() - t0 > 3600:
+            raise SystemExit(f"{period}/{workers}: not done after an hour")
+    wall = time.monotonic() - t0
+    cpu = cpu_seconds(pids)
+    return {"period": period, "workers": workers, "events": total, "fill_s": round(fill_s, 1),
+            "drain_s": round(wall, 1), "events_per_s": round(total / wall), "worker_cpu_s": round(cpu, 1)}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--periods", default="day,week,month")
+    ap.add_argument("--workers", default="1,2")
+    args = ap.parse_args()
+    s = stack.Settings.from_env()
+    stack.up(s, say=lambda line: None)
+    ch = connect(s.clickhouse)
+    results = []
+    try:
+        for period in args.periods.split(","):
+            for n in map(int, args.workers.split(",")):
+                r = run_once(s, ch, period, n)
+                results.append(r)
+                print(f"{r['period']:>6} {r['workers']} worker(s): {r['events']:>8} events in {r['drain_s']:>6} s "
+                      f"= {r['events_per_s']:>6} events/s (worker CPU {r['worker_cpu_s']} s; fill {r['fill_s']} s)",
+                      flush=True)
+    finally:
+        stack.down(s, say=lambda line: None)
+    out = {"date": dt.date.today().isoformat(), "cores": os.cpu_count(), "machine": platform.machine(),
+           "note": "drain = workers started on a pre-filled backlog until every event is in the facts "
+                   "(group join included)", "runs": results}
+    (REPO / "docs" / "benchmarks").mkdir(parents=True, exist_ok=True)
+    (REPO / "docs" / "benchmarks" / "aggregate.json").write_text(json.dumps(out, indent=2) + "\n")
+
+
+if __name__ == "__main__":
+    main()
