@@ -1,7 +1,7 @@
 """Replay: re-read the event topics from the start, or from a date, into the same tables.
 
 Runs beside (or instead of) the workers, outside their consumer group, and commits nothing:
-it assigns every partition, reads up to the high-water marks seen when it started, and writes
+it assigns every partition, reads until it has caught up with the high-water marks, and writes
 with the same pure `prepare` and the same writer as the workers. Idempotent, like everything
 downstream of the events table. Dead letters are not produced again (they were the first time);
 their count is reported.
@@ -45,29 +45,35 @@ def replay(settings: AggregateSettings, since: dt.datetime | None = None, batch_
         parts = [TopicPartition(t, p) for t in (k.topic_calls, k.topic_tickets)
                  for p in sorted(consumer.partitions_for_topic(t) or ())]
         consumer.assign(parts)
-        ends = consumer.end_offsets(parts)
+        done: set[TopicPartition] = set()
         if since is None:
             consumer.seek_to_beginning(*parts)
         else:
             found = consumer.offsets_for_times({tp: int(since.timestamp() * 1000) for tp in parts})
             for tp in parts:
                 if found.get(tp) is None:
-                    consumer.seek(tp, ends[tp])  # nothing published since then
+                    done.add(tp)  # nothing published since then
                 else:
                     consumer.seek(tp, found[tp].offset)
-        todo = {tp for tp in parts if consumer.position(tp) < ends[tp]}
+            consumer.pause(*done)
         batch: list[Incoming] = []
         idle = 0
-        while todo or batch:
-            polled = consumer.poll(timeout_ms=1000) if todo else {}
-            idle = idle + 1 if todo and not polled else 0
+        while len(done) < len(parts) or batch:
+            polled = consumer.poll(timeout_ms=1000) if len(done) < len(parts) else {}
+            idle = idle + 1 if len(done) < len(parts) and not polled else 0
             if idle > 30:
-                raise ReplayError(f"no messages for 30 s from {sorted(map(str, todo))}: broker unreachable?")
+                raise ReplayError(f"no messages for 30 s from {sorted(map(str, set(parts) - done))}: broker unreachable?")
             for tp, msgs in polled.items():
                 batch.extend(Incoming(tp.topic, tp.partition, m.offset, m.value, list(m.headers or ()))
-                             for m in msgs if m.offset < ends[tp])
-            todo = {tp for tp in todo if consumer.position(tp) < ends[tp]}
-            if len(batch) >= batch_size or (batch and not todo):
+                             for m in msgs)
+            # Caught up = position at the high-water mark of the last fetch response; the
+            # broker's ListOffsets answer (end_offsets) is not trusted (wrong on Tansu).
+            for tp in set(parts) - done:
+                hw = consumer.highwater(tp)
+                if hw is not None and consumer.position(tp) >= hw:
+                    done.add(tp)
+                    consumer.pause(tp)
+            if len(batch) >= batch_size or (batch and len(done) == len(parts)):
                 prepared = prepare(batch, calendar, settings.privacy.hash_key, now=dt.datetime.now(dt.timezone.utc))
                 writer.write(prepared)
                 result.messages += len(batch)
