@@ -49,7 +49,13 @@ def record(
     }
     if more:
         doc["reasons_not_listed"] = more
-    value = orjson.dumps(doc)
+    try:
+        value = orjson.dumps(doc)
+    except orjson.JSONEncodeError:
+        # e.g. nested deeper than orjson writes (254 levels) though it reads 1024
+        doc["event"] = None
+        doc["omitted"] = [*omitted, "event (cannot be encoded as JSON)"]
+        value = orjson.dumps(doc)
     if len(value) > max_bytes:
         doc["event"] = None
         doc["omitted"] = [*omitted, f"event (larger than {max_bytes} bytes as a record)"]
