@@ -1,1 +1,1 @@
-"""The ingest service (not built yet: see the issue tracker)."""
+"""The ingest service: CloudEvents over HTTP into Kafka (see app.py and routes/events.py)."""

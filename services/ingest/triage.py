@@ -1,0 +1,112 @@
+"""Judge the events of one request: what to publish, what to dead-letter, what to answer.
+
+Per event, in order: the contract (`validate_event`), then the caller number is hashed
+(`scrub_caller`), then the size on the wire is checked. An accepted event becomes a message on
+its entity's topic (key = `subject`, value = the validated, scrubbed event as JSON: exactly what
+the answer reports accepted); a rejected one becomes a dead-letter record (hotline.deadletter,
+the same record the aggregate worker writes). Deterministic: the
+same request judged twice gives the same results and the same accepted messages, so a retried
+request gets the answer the first delivery got.
+
+Pure CPU, no IO: the caller publishes `Triage.messages` and answers only after the broker acked.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import orjson
+
+from hotline import deadletter
+from hotline.contract import CALL_TYPES, InvalidEvent, Violation, validate_event
+from hotline.privacy import scrub_caller
+from hotline.settings import KafkaSettings
+from services.ingest.publisher import JSON_HEADERS, Message
+
+ACCEPTED, REJECTED = "accepted", "rejected"
+TOO_DEEP = Violation("", "must be encodable as JSON: at most 254 levels of nesting")
+
+
+@dataclass(slots=True)
+class Triage:
+    results: list[dict[str, Any]] = field(default_factory=list)
+    messages: list[Message] = field(default_factory=list)  # accepted events, then dead letters
+    accepted: int = 0
+    rejected: int = 0
+    tally: Counter[tuple[str | None, str]] = field(default_factory=Counter)
+
+    @property
+    def status_code(self) -> int:
+        """200 all accepted (or no event), 207 some of each, 422 all rejected."""
+        if self.rejected == 0:
+            return 200
+        return 207 if self.accepted else 422
+
+    def body(self) -> bytes:
+        return orjson.dumps({"accepted": self.accepted, "rejected": self.rejected, "results": self.results})
+
+
+def triage(
+    events: Sequence[object], prefixes: Sequence[str | None], *, producer: str, hash_key: bytes,
+    kafka: KafkaSettings, max_event_bytes: int, received_at: str,
+) -> Triage:
+    """`prefixes[i]`: the configured source prefix event i falls under (auth.source_prefixes)."""
+    out = Triage()
+    calls, tickets = kafka.topic_calls, kafka.topic_tickets
+    for i, raw in enumerate(events):
+        try:
+            event = scrub_caller(validate_event(raw), hash_key)
+            key = event["subject"].encode("utf-8")
+            value = orjson.dumps(event)
+        except InvalidEvent as exc:
+            _reject(out, i, raw, exc.violations, prefixes[i], producer, hash_key, kafka,
+                    max_event_bytes, received_at)
+            continue
+        except orjson.JSONEncodeError:
+            # orjson reads up to 1024 levels of nesting but writes at most 254 (an unknown data
+            # field or an extension may nest freely): such an event cannot be published as read.
+            _reject(out, i, raw, (TOO_DEEP,), prefixes[i], producer, hash_key, kafka,
+                    max_event_bytes, received_at)
+            continue
+        if len(value) + len(key) > max_event_bytes:
+            too_big = Violation("", f"must not exceed {max_event_bytes} bytes as JSON (with its subject)")
+            _reject(out, i, raw, (too_big,), prefixes[i], producer, hash_key, kafka,
+                    max_event_bytes, received_at)
+            continue
+        topic = calls if event["type"] in CALL_TYPES else tickets
+        out.messages.append(Message(topic, key, value))
+        out.results.append({"index": i, "id": event["id"], "source": event["source"], "status": ACCEPTED})
+        out.accepted += 1
+        out.tally[prefixes[i], ACCEPTED] += 1
+    return out
+
+
+def _reject(
+    out: Triage, index: int, raw: object, violations: Sequence[Violation], prefix: str | None,
+    producer: str, hash_key: bytes, kafka: KafkaSettings, max_event_bytes: int, received_at: str,
+) -> None:
+    listed, more = deadletter.reasons(violations)
+    result: dict[str, Any] = {
+        "index": index, "id": _text(raw, "id"), "source": _text(raw, "source"), "status": REJECTED,
+        "errors": listed,
+    }
+    if more:
+        result["errors_not_listed"] = more
+    out.results.append(result)
+    key, value = deadletter.record(
+        raw, violations, producer=producer, stage="ingest", received_at=received_at,
+        hash_key=hash_key, max_bytes=max_event_bytes, index=index,
+    )
+    out.messages.append(Message(kafka.topic_deadletter, key, value, JSON_HEADERS))
+    out.rejected += 1
+    out.tally[prefix, REJECTED] += 1
+
+
+def _text(raw: object, name: str) -> str | None:
+    """`id` or `source` for the answer: echoed only when a string, as the contract wants it; a
+    rejected event's number or object is not repeated back (it might hold a phone number)."""
+    value = raw.get(name) if isinstance(raw, dict) else None
+    return value if isinstance(value, str) else None
