@@ -428,3 +428,14 @@ def test_validators_agree_on_envelopes(e, attrs, dropped) -> None:
        st.lists(data_names, max_size=2))
 def test_validators_agree_on_data(e, data, dropped) -> None:
     assert_validators_agree({**e, "data": without({**e["data"], **data}, *dropped)})
+
+
+def test_caller_as_an_event_attribute_is_refused_without_echoing_it():
+    event = {"specversion": "1.0", "id": "1", "source": "/pbx/main", "type": "hotline.call.ended",
+             "time": "2023-03-06T09:00:00+08:00", "subject": "c1", "caller": "13800138000"}
+    with pytest.raises(InvalidEvent) as err:
+        validate_event(event)
+    assert [(v.path, v.rule) for v in err.value.violations] == [
+        ("caller", "caller is personal data: send it as data.caller, where it is hashed; never as an event attribute")
+    ]
+    assert "13800138000" not in str(err.value)
