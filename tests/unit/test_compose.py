@@ -22,7 +22,7 @@ import yaml
 from pydantic import AliasChoices
 from pydantic_settings import BaseSettings
 
-from hotline.settings import ClickHouseSettings, KafkaSettings, StackSettings
+from hotline.settings import CitySettings, ClickHouseSettings, KafkaSettings, PrivacySettings, StackSettings
 
 ROOT = Path(__file__).resolve().parents[2]
 COMPOSE_FILE = ROOT / "docker-compose.yml"
@@ -130,7 +130,7 @@ def env_names(cls: type[BaseSettings]) -> set[str]:
 
 def settings_classes() -> list[type[BaseSettings]]:
     """The shared settings classes plus every service's own, so the check grows as services land."""
-    classes: list[type[BaseSettings]] = [StackSettings, ClickHouseSettings, KafkaSettings]
+    classes: list[type[BaseSettings]] = [StackSettings, ClickHouseSettings, KafkaSettings, CitySettings, PrivacySettings]
     for path in sorted(ROOT.glob("services/*/settings.py")):
         module = importlib.import_module(f"services.{path.parent.name}.settings")
         classes += [
@@ -344,7 +344,8 @@ def test_hotline_variables_are_settings_fields(services: dict) -> None:
 
 
 def test_app_environment_builds_settings(services: dict, clean_env: pytest.MonkeyPatch) -> None:
-    shell = {"HOTLINE_CLICKHOUSE_PASSWORD": "s3cret"}
+    shell = {"HOTLINE_CLICKHOUSE_PASSWORD": "s3cret", "HOTLINE_CALLER_HASH_KEY": "k" * 40,
+             "HOTLINE_INGEST_TOKENS": '{"t": {"producer": "pbx", "sources": ["/pbx/"]}}'}
     for var, value in environment(services["aggregate"]).items():
         clean_env.setenv(var, interpolate(value, shell))
     kafka, clickhouse = KafkaSettings(), ClickHouseSettings()
@@ -354,6 +355,8 @@ def test_app_environment_builds_settings(services: dict, clean_env: pytest.Monke
     assert (clickhouse.host, clickhouse.port, clickhouse.http_port) == ("clickhouse", 9000, 8123)
     assert (clickhouse.user, clickhouse.database, clickhouse.external) == ("hotline", "hotline", True)
     assert clickhouse.password.get_secret_value() == "s3cret"
+    privacy = PrivacySettings()
+    assert (privacy.env, privacy.hash_key) == ("production", b"k" * 40)
 
 
 def test_missing_password_is_an_error(services: dict) -> None:
