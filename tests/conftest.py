@@ -45,9 +45,9 @@ def local_stack(stack_settings):
         stack.down(stack_settings, say=lines.append)
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def clickhouse(local_stack):
-    """A clickhouse-driver client on the migrated `hotline` database."""
+    """A clickhouse-driver client on the migrated `hotline` database (one per test module)."""
     from hotline.storage.client import connect
 
     client = connect(local_stack.clickhouse)

@@ -13,7 +13,6 @@ from hypothesis import strategies as st
 
 from hotline.stack.clickhouse_server import LocalClickHouse
 from hotline.stack.services import SERVICES, LocalService
-from hotline.storage.client import connect
 from tests.support import bulk
 from tests.support.eventgen import call_events, delivery, entity_events, ticket_events
 from tests.support.pipeline import events_stored, expected_rows, produce, sigkill, wait_for
@@ -24,10 +23,8 @@ AGGREGATE = next(s for s in SERVICES if s.name == "aggregate")
 
 
 @pytest.fixture(scope="module")
-def ch(local_stack):
-    client = connect(local_stack.clickhouse)
-    yield client
-    client.disconnect()
+def ch(clickhouse):
+    return clickhouse
 
 
 @pytest.fixture
