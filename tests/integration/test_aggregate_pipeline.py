@@ -8,7 +8,7 @@ import urllib.request
 import uuid
 
 import pytest
-from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from hotline.stack.clickhouse_server import LocalClickHouse
@@ -16,6 +16,7 @@ from hotline.stack.services import SERVICES, LocalService
 from tests.support import bulk
 from tests.support.eventgen import call_events, delivery, entity_events, ticket_events
 from tests.support.pipeline import events_stored, expected_rows, produce, sigkill, wait_for
+from tests.support.hypo import through_servers
 
 pytestmark = [pytest.mark.kafka, pytest.mark.clickhouse]
 
@@ -50,9 +51,7 @@ def metric(port: int, name: str) -> float:
     return sum(float(line.split()[-1]) for line in text.splitlines() if line.startswith(name))
 
 
-@settings(max_examples=2, deadline=None, suppress_health_check=list(HealthCheck),
-          # Shrinking a failure through real servers takes far too long; the seed is printed.
-          phases=(Phase.explicit, Phase.reuse, Phase.generate))
+@through_servers(2)
 @given(data=st.data())
 def test_random_entities_any_order_duplicates_and_late(local_stack, ch, worker, data):
     run = f"p{uuid.uuid4().hex[:10]}"

@@ -9,7 +9,7 @@ import json
 import uuid
 
 import pytest
-from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from hotline.calendar import for_timezone
@@ -21,6 +21,7 @@ from hotline.storage.event_rows import EVENT_COLUMNS, insert_sql, to_row
 from hotline.storage.migrate import migrate
 from tests.support.eventgen import call_events, delivery, entity_events, ticket_events
 from tests.support.facts_rows import CALL_COLUMNS, TICKET_COLUMNS, call_row, ticket_row
+from tests.support.hypo import through_servers
 
 CAL = for_timezone("Asia/Shanghai")
 TZ = "Asia/Shanghai"
@@ -76,9 +77,7 @@ def clickhouse_client(local_stack):
 
 
 @pytest.mark.clickhouse
-@settings(max_examples=3, deadline=None, suppress_health_check=list(HealthCheck),
-          # Shrinking a failure through real servers takes far too long; the seed is printed.
-          phases=(Phase.explicit, Phase.reuse, Phase.generate))
+@through_servers(3)
 @given(population(80))
 def test_views_equal_reference_fold_on_clickhouse_18(clickhouse_client, pop):
     calls, tickets, wire, cuts = pop
@@ -97,9 +96,7 @@ def test_views_equal_reference_fold_on_clickhouse_18(clickhouse_client, pop):
     assert got_tickets == want_tickets
 
 
-@settings(max_examples=2, deadline=None, suppress_health_check=list(HealthCheck),
-          # Shrinking a failure through real servers takes far too long; the seed is printed.
-          phases=(Phase.explicit, Phase.reuse, Phase.generate))
+@through_servers(2)
 @given(population(60))
 def test_views_equal_reference_fold_on_current_engine(chdb_engine, pop):
     calls, tickets, wire, cuts = pop
