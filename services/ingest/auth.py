@@ -12,10 +12,10 @@ with "/" ("/pbx" covers "/pbx/main" but not "/pbxfake").
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+from hotline.tokens import bearer, digest
 from services.ingest.errors import Forbidden, Unauthorized
 from services.ingest.settings import ProducerGrant
 
@@ -42,16 +42,12 @@ def _under(source: str, prefix: str) -> bool:
     return source == prefix or source.startswith(prefix + "/")
 
 
-def _digest(token: str) -> bytes:
-    return hashlib.sha256(token.encode("utf-8")).digest()
-
-
 class Authenticator:
     """Bearer token -> Producer. Pure: built once from the settings, no IO."""
 
     def __init__(self, tokens: Mapping[str, ProducerGrant]) -> None:
         self._by_digest = {
-            _digest(token): Producer(g.producer, tuple(sorted(set(g.sources), key=len, reverse=True)))
+            digest(token): Producer(g.producer, tuple(sorted(set(g.sources), key=len, reverse=True)))
             for token, g in tokens.items()
         }
 
@@ -61,14 +57,13 @@ class Authenticator:
 
     def authenticate(self, authorization: str | None) -> Producer:
         """The producer of an `Authorization: Bearer <token>` header; raises Unauthorized."""
-        scheme, _, token = (authorization or "").strip().partition(" ")
-        token = token.strip()
-        if scheme.lower() != "bearer" or not token:
+        token = bearer(authorization)
+        if token is None:
             raise Unauthorized(
                 "send the producer's token as 'Authorization: Bearer <token>'",
                 headers={"WWW-Authenticate": REALM},
             )
-        producer = self._by_digest.get(_digest(token))
+        producer = self._by_digest.get(digest(token))
         if producer is None:
             raise Unauthorized(
                 "the bearer token is not known",

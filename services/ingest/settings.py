@@ -20,23 +20,11 @@ from typing import Literal
 from pydantic import AliasChoices, BaseModel, Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from hotline import tokens as bearer_tokens
 from hotline.settings import KafkaSettings, PrivacySettings
+from hotline.tokens import DEV_TOKEN, MIN_TOKEN_CHARS  # noqa: F401 - part of this module's interface
 
-DEV_TOKEN = "dev-token"
 DEV_PRODUCER = "dev"
-# Below this length a production token is taken for a placeholder or a typo.
-MIN_TOKEN_CHARS = 24
-_PLACEHOLDER = re.compile(
-    r"change.?(me|this|it)|placeholder|example|your.?(token|key|secret)|^(x+|secret|token|password|key)$",
-    re.I,
-)
-# RFC 6750 b64token: what a client can put after "Bearer " without quoting.
-_TOKEN = re.compile(r"^[A-Za-z0-9._~+/-]+=*$")
-
-
-def _weak(secret: str, min_length: int) -> bool:
-    """Too short, a placeholder, or too few distinct characters to be random."""
-    return len(secret) < min_length or bool(_PLACEHOLDER.search(secret)) or len(set(secret)) < 8
 
 
 class ProducerGrant(BaseModel):
@@ -96,9 +84,7 @@ class IngestSettings(BaseSettings):
     @field_validator("tokens")
     @classmethod
     def _token_syntax(cls, v: dict[str, ProducerGrant] | None) -> dict[str, ProducerGrant] | None:
-        for n, token in enumerate(v or {}, 1):
-            if not _TOKEN.match(token):
-                raise ValueError(f"token no. {n} is not a bearer token (letters, digits, -._~+/ and trailing =)")
+        bearer_tokens.syntax_problems(v, "HOTLINE_INGEST_TOKENS")
         return v
 
     @model_validator(mode="after")
@@ -109,15 +95,8 @@ class IngestSettings(BaseSettings):
             return self
         if self.privacy.env != self.env:
             raise ValueError("HOTLINE_ENV=production, but the caller hash key settings were built for development")
-        problems = []
-        if not self.tokens:
-            problems.append("HOTLINE_INGEST_TOKENS must name at least one producer token")
-        for n, token in enumerate(self.tokens or {}, 1):
-            if token == DEV_TOKEN or _weak(token, MIN_TOKEN_CHARS):
-                problems.append(
-                    f"HOTLINE_INGEST_TOKENS: token no. {n} (producer {self.tokens[token].producer!r}) "
-                    f"is the development token, a placeholder or shorter than {MIN_TOKEN_CHARS} characters"
-                )
+        owners = {t: g.producer for t, g in (self.tokens or {}).items()}
+        problems = bearer_tokens.production_problems(owners, "HOTLINE_INGEST_TOKENS", "producer")
         if problems:
             raise ValueError("HOTLINE_ENV=production: " + "; ".join(problems))
         return self

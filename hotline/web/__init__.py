@@ -1,0 +1,1 @@
+"""HTTP pieces every FastAPI service of the platform shares (problem details, last resort)."""
