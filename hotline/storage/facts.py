@@ -41,15 +41,34 @@ def params(tz: str, ids: Collection[str] | None = None) -> dict[str, Any]:
     return p
 
 
+def mark_changes_sql(entity: Entity, database: str, *, all_ids: bool = False) -> str:
+    """Count one change for every day the entities' facts rows are on (every version: the rows
+    a refresh is about to replace as well as the new ones)."""
+    where = "1" if all_ids else f"{_ID[entity]} IN %(ids)s"
+    return (
+        f"INSERT INTO {database}.facts_changes (day, entity, changes) "
+        f"SELECT day, '{entity}', toUInt64(1) FROM {database}.{entity}_facts WHERE {where} GROUP BY day"
+    )
+
+
 def refresh(db: ParamExecutor, database: str, tz: str, entity: Entity, ids: Collection[str]) -> None:
-    """Recompute the facts of `ids` (blocks on ClickHouse; safe to repeat)."""
+    """Recompute the facts of `ids` (blocks on ClickHouse; safe to repeat).
+
+    The days the entities were on before are marked changed first (a merge could drop the old
+    rows later), the new days after the facts are in, so a reader that sees an unchanged mark
+    cannot have missed newer facts (services/api caches reports on it)."""
     if ids:
-        db.execute(refresh_sql(entity, database), params(tz, ids))
+        p = params(tz, ids)
+        db.execute(mark_changes_sql(entity, database), p)
+        db.execute(refresh_sql(entity, database), p)
+        db.execute(mark_changes_sql(entity, database), p)
 
 
 def rebuild(db: ParamExecutor, database: str, tz: str, entity: Entity) -> None:
     """Recompute the facts of every entity of the kind from its state (idempotent)."""
+    db.execute(mark_changes_sql(entity, database, all_ids=True))
     db.execute(refresh_sql(entity, database, all_ids=True), params(tz))
+    db.execute(mark_changes_sql(entity, database, all_ids=True))
 
 
 def refold_state(db: ParamExecutor, database: str, entity: Entity) -> None:
