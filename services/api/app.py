@@ -1,0 +1,79 @@
+"""The query API's ASGI app: `uvicorn services.api.app:app` (what `hotline up` runs).
+
+Only builds the app. Nothing is read or connected at import: the settings are read, the
+ClickHouse pool made and the live figures' background task started in the lifespan.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from services.api import errors
+from services.api.auth import Authenticator
+from services.api.cache import AnswerCache
+from services.api.deps import Components
+from services.api.facts_reader import FactsReader
+from services.api.live import LiveFigures
+from services.api.metrics import Metrics, RequestMetrics
+from services.api.report.figures import ServiceLevel
+from services.api.reporting import Reports
+from services.api.routes import health, live, reports, supplied
+from services.api.settings import ApiSettings
+
+log = logging.getLogger("hotline.api")
+
+DESCRIPTION = """\
+The figures of the 12345 hotline, computed from the event stream (definitions: DOMAIN.md).
+
+* **Annual report** `GET /v1/reports/annual/{year}` — every event-derived table of the published
+  annual reports, year-over-year, the monthly series and supplied figures; `?format=json|csv|xlsx|html`.
+  JSON keys are those of report-huaian-2023.json (`demands.rows.citizen.phone`,
+  `calls.inbound.service_level_30s_pct`, `demands.yoy_pct.all.total`, …); the document's JSON Schema
+  is at `/v1/schemas/report.json`.
+* **Any period** `GET /v1/reports/period?from=&to=` and **series** `GET /v1/series?from=&to=&interval=day|week|month`.
+* **Choices** (DOMAIN.md "Choices made explicit") as parameters with documented defaults:
+  `sl_threshold_s` (30), `sl_denominator` (offered), `short_abandon_s` (0), `efficiency_scope` (all), `top_n` (5).
+* **Live** `GET /v1/live` — calls waiting, today's calls and tickets, open/overdue tickets, freshness.
+* **Auth**: a bearer token with the `read` scope (`supply` to write supplied figures).
+* **Caching**: a report is computed once and served from memory until new events for its period
+  (or new supplied figures) arrive; `X-Cache: hit|miss` says which.
+* **Errors** are RFC 9457 problem details naming the parameter at fault.
+"""
+
+
+def create_app(settings: ApiSettings | None = None) -> FastAPI:
+    metrics = Metrics()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        s = settings if settings is not None else ApiSettings()
+        assert s.tokens is not None
+        reader = FactsReader(s.clickhouse)
+        d = s.report
+        sl = ServiceLevel(d.service_level_threshold_s, d.service_level_denominator, d.short_abandon_s)
+        live_figures = LiveFigures(reader, s.city.timezone, sl, refresh_s=s.live_refresh_s,
+                                   max_wait_s=s.live_max_wait_s)
+        metrics.watch_live(lambda: live_figures.snapshot.computed_at_ms)
+        reports_ = Reports(reader, AnswerCache(s.cache_entries), metrics, s.city.name, s.city.timezone)
+        app.state.components = Components(s, Authenticator(s.tokens), reader, reports_, live_figures, metrics)
+        live_figures.start()
+        log.info("api ready to serve (%s) for %s", s.env, s.city.name)
+        try:
+            yield
+        finally:
+            await live_figures.stop()
+            reader.close()
+
+    app = FastAPI(title="Hotline query API", version="1.0.0", description=DESCRIPTION, lifespan=lifespan)
+    errors.install(app, metrics)
+    app.add_middleware(RequestMetrics, metrics=metrics)
+    for module in (reports, supplied, live, health):
+        app.include_router(module.router)
+    return app
+
+
+app = create_app()

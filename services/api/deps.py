@@ -1,0 +1,59 @@
+"""What a request handler needs, built once per app in its lifespan and handed in by FastAPI."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Coroutine
+from dataclasses import dataclass
+from typing import Annotated, Any
+
+from fastapi import Depends, Request
+
+from services.api.auth import Authenticator, Reader
+from services.api.errors import InvalidParameter
+from services.api.facts_reader import FactsReader
+from services.api.live import LiveFigures
+from services.api.metrics import Metrics
+from services.api.reporting import Reports
+from services.api.settings import ApiSettings
+
+
+@dataclass(frozen=True)
+class Components:
+    settings: ApiSettings
+    auth: Authenticator
+    reader: FactsReader
+    reports: Reports
+    live: LiveFigures
+    metrics: Metrics
+
+
+async def components(request: Request) -> Components:
+    # async: FastAPI would run a plain `def` dependency in a worker thread, once per request.
+    return request.app.state.components
+
+
+ComponentsDep = Annotated[Components, Depends(components)]
+
+
+def scoped(scope: str) -> Callable[..., Coroutine[Any, Any, Reader]]:
+    async def reader(request: Request, c: ComponentsDep) -> Reader:
+        return c.auth.authenticate(request.headers.get("authorization"), scope)
+    return reader
+
+
+ReaderDep = Annotated[Reader, Depends(scoped("read"))]
+SupplierDep = Annotated[Reader, Depends(scoped("supply"))]
+
+
+def known_parameters(*names: str) -> Callable[..., Coroutine[Any, Any, None]]:
+    """Refuse query parameters the route does not know: a misspelt `?formt=xlsx` silently giving
+    JSON would mislead a report builder."""
+    allowed = frozenset(names)
+
+    async def check(request: Request) -> None:
+        unknown = sorted(set(request.query_params) - allowed)
+        if unknown:
+            raise InvalidParameter(
+                f"unknown query parameter(s) {', '.join(unknown)[:200]}; this route takes "
+                f"{', '.join(sorted(allowed)) or 'none'}", parameter=unknown[0][:100])
+    return check

@@ -1,0 +1,132 @@
+"""The API's ClickHouse adapter: the SQL files of services/api/sql, run with parameters.
+
+Blocking (the routes call it in worker threads). Every value from a request travels as a query
+parameter; the only text put into SQL is the database name (validated by its settings) and a
+bucket expression picked from the fixed table BUCKETS. Clients come from a small pool because a
+clickhouse-driver client serves one query at a time; the cube queries of one report run
+concurrently. ClickHouse failures are StorageUnavailable (a 503 for the client).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import queue
+import socket
+import string
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from importlib import resources
+from typing import Any
+
+from clickhouse_driver import Client
+from clickhouse_driver.errors import Error as DriverError
+
+from hotline.errors import HotlineError
+from hotline.settings import ClickHouseSettings
+from hotline.storage.client import connect
+from services.api.report.assemble import (
+    CALL_DIMS, CATEGORY_DIMS, DEPARTMENT_DIMS, TAG_DIMS, TICKET_DIMS, Cubes,
+)
+from services.api.report.cube import Cube
+from services.api.report.figures import ServiceLevel
+from services.api.report.period import Period
+
+BUCKETS = {"day": "day", "week": "toMonday(day)", "month": "toStartOfMonth(day)"}
+
+
+class StorageUnavailable(HotlineError):
+    """ClickHouse did not answer; nothing can be computed now."""
+
+
+def _sql(name: str, database: str, bucket: str = "day") -> str:
+    text = resources.files("services.api").joinpath("sql", f"{name}.sql").read_text()
+    lines = [ln for ln in text.splitlines() if not ln.lstrip().startswith("--")]
+    return string.Template("\n".join(lines)).substitute(database=database, bucket=BUCKETS[bucket])
+
+
+class FactsReader:
+    def __init__(self, settings: ClickHouseSettings, pool_size: int = 6):
+        self.settings = settings
+        self.database = settings.database
+        self._pool: queue.LifoQueue[Client] = queue.LifoQueue()
+        for _ in range(pool_size):
+            self._pool.put(connect(settings))
+        self._threads = ThreadPoolExecutor(pool_size, thread_name_prefix="facts")
+
+    @contextmanager
+    def _client(self) -> Iterator[Client]:
+        client = self._pool.get()
+        try:
+            yield client
+        except (DriverError, OSError, EOFError, socket.timeout) as exc:
+            client.disconnect()
+            raise StorageUnavailable(
+                f"ClickHouse at {self.settings.host}:{self.settings.port} did not answer: {type(exc).__name__}"
+            ) from exc
+        finally:
+            self._pool.put(client)
+
+    def rows(self, name: str, params: dict[str, Any], bucket: str = "day") -> list[dict[str, Any]]:
+        with self._client() as client:
+            data, columns = client.execute(_sql(name, self.database, bucket), params, with_column_types=True)
+        names = [c[0] for c in columns]
+        return [dict(zip(names, row)) for row in data]
+
+    def ping(self) -> None:
+        with self._client() as client:
+            client.execute("SELECT 1")
+
+    def close(self) -> None:
+        self._threads.shutdown(wait=False)
+        while not self._pool.empty():
+            self._pool.get().disconnect()
+
+    # -- reports -----------------------------------------------------------------------------
+
+    @staticmethod
+    def _period_params(period: Period, previous: Period | None, sl: ServiceLevel) -> dict[str, Any]:
+        prev = previous or period  # no comparison period: the OR in the SQL repeats the period
+        return {"lo": period.lo, "hi": period.hi, "plo": prev.lo, "phi": prev.hi,
+                "sl_ms": sl.threshold_s * 1000, "short_ms": sl.short_abandon_s * 1000}
+
+    def report_cubes(self, period: Period, previous: Period | None, sl: ServiceLevel) -> Cubes:
+        p = self._period_params(period, previous, sl)
+        jobs = {
+            "tickets": self._threads.submit(self.rows, "ticket_cube", p, "month"),
+            "calls": self._threads.submit(self.rows, "call_cube", p, "month"),
+            "categories": self._threads.submit(self.rows, "category_cube", p),
+            "departments": self._threads.submit(self.rows, "department_cube", p),
+            "tags": self._threads.submit(self.rows, "tag_cube", p),
+        }
+        dims = {"tickets": TICKET_DIMS, "calls": CALL_DIMS, "categories": CATEGORY_DIMS,
+                "departments": DEPARTMENT_DIMS, "tags": TAG_DIMS}
+        return Cubes(**{k: Cube(f.result(), dims[k]) for k, f in jobs.items()})
+
+    def series_cubes(self, period: Period, interval: str, sl: ServiceLevel) -> tuple[Cube, Cube]:
+        p = self._period_params(period, None, sl)
+        tickets = self._threads.submit(self.rows, "ticket_cube", p, interval)
+        calls = self._threads.submit(self.rows, "call_cube", p, interval)
+        return Cube(tickets.result(), TICKET_DIMS), Cube(calls.result(), CALL_DIMS)
+
+    def changes(self, period: Period, previous: Period | None) -> tuple[int, int]:
+        """The validator of cached answers about `period` (0005_report_support.sql)."""
+        p = {"plo": (previous or period).lo, "hi": period.hi, "year": period.lo.year}
+        row = self.rows("changes", p)[0]
+        return int(row["changes"] or 0), int(row["supplied"] or 0)
+
+    # -- supplied figures --------------------------------------------------------------------
+
+    def supplied(self, year: int) -> tuple[str, str, dt.datetime] | None:
+        """(document JSON, supplied_by, updated_at) of the newest version, or None."""
+        with self._client() as client:
+            rows = client.execute(
+                f"SELECT document, supplied_by, updated_at FROM {self.database}.supplied_figures FINAL "
+                "WHERE year = %(year)s", {"year": year})
+        return rows[0] if rows else None
+
+    def put_supplied(self, year: int, document: str, supplied_by: str, version: int) -> None:
+        with self._client() as client:
+            client.execute(
+                f"INSERT INTO {self.database}.supplied_figures (year, version, document, supplied_by, updated_at) VALUES",
+                [(year, version, document, supplied_by, dt.datetime.now().replace(microsecond=0))])

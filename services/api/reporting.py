@@ -1,0 +1,138 @@
+"""Reports and series on request: validator, cache, cube queries, assembly, rendering.
+
+Blocking (routes run it in a worker thread). The validator is read before the figures, so an
+answer cached under it can only be older than the facts it was computed from, never newer:
+a refresh that lands meanwhile moves the validator and the next request recomputes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import orjson
+
+from services.api.cache import AnswerCache
+from services.api.facts_reader import FactsReader
+from services.api.metrics import Metrics
+from services.api.report import assemble, series
+from services.api.report.assemble import ReportParams
+from services.api.report.errors import UnknownTable
+from services.api.report.period import Period
+
+Format = Literal["json", "csv", "xlsx", "html"]
+MEDIA_TYPES = {
+    "json": "application/json", "csv": "text/csv; charset=utf-8", "zip": "application/zip",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "html": "text/html; charset=utf-8",
+}
+# A table slug (render/tables.py) -> the report's keys that hold its figures.
+TABLE_KEYS = {"maishangyi_tags": ("maishangyi_demands", "tags")}
+
+
+@dataclass(frozen=True)
+class Answer:
+    body: bytes
+    media_type: str
+    filename: str | None = None
+    cached: bool = False
+
+
+class Reports:
+    def __init__(self, reader: FactsReader, cache: AnswerCache, metrics: Metrics, city: str, timezone: str):
+        self.reader, self.cache, self.metrics = reader, cache, metrics
+        self.city, self.timezone = city, timezone
+
+    def report(self, kind: str, period: Period, params: ReportParams, fmt: Format,
+               table: str | None = None) -> Answer:
+        if table is not None:
+            self._check_table(table)
+        previous = period.previous()
+        validator = self.reader.changes(period, previous)
+        key = ("report", kind, period, params, fmt, table)
+        hit = self.cache.get(key, validator)
+        self.metrics.report_cache.labels("hit" if hit else "miss").inc()
+        if hit is not None:
+            return Answer(hit.body, hit.media_type, hit.filename, cached=True)
+        doc = self._document(kind, period, previous, params, validator)
+        answer = self._render(doc, fmt, table, self._stem(kind, period))
+        self.cache.put(key, validator, answer)
+        return answer
+
+    @staticmethod
+    def _check_table(table: str) -> None:
+        from services.api.render.tables import TABLE_NAMES
+
+        if table not in TABLE_NAMES:
+            raise UnknownTable("table", f"unknown table; the tables are {', '.join(TABLE_NAMES)}")
+
+    def _document(self, kind: str, period: Period, previous: Period | None, params: ReportParams,
+                  validator: tuple[int, int]) -> dict[str, Any]:
+        # The document itself is cached too: the other formats of one report reuse it.
+        key = ("document", kind, period, params)
+        doc = self.cache.get(key, validator)
+        if doc is not None:
+            return doc
+        started = time.perf_counter()
+        cubes = self.reader.report_cubes(period, previous, params.service_level)
+        supplied = None
+        if kind == "annual":
+            row = self.reader.supplied(period.lo.year)
+            if row is not None:
+                document, by, updated_at = row
+                supplied = {"supplied_by": by, "updated_at": updated_at.isoformat(), "figures": orjson.loads(document)}
+        doc = assemble.report(
+            kind=kind, city=self.city, timezone=self.timezone, period=period, previous=previous,
+            cubes=cubes, params=params, supplied=supplied,
+            generated_at=dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+        )
+        self.metrics.report_compute.labels(kind).observe(time.perf_counter() - started)
+        self.cache.put(key, validator, doc)
+        return doc
+
+    @staticmethod
+    def _stem(kind: str, period: Period) -> str:
+        return f"hotline-{period.lo.year}" if kind == "annual" else f"hotline-{period.lo}_{period.hi}"
+
+    @staticmethod
+    def _render(doc: dict[str, Any], fmt: Format, table: str | None, stem: str) -> Answer:
+        # The renderers are imported when asked for: openpyxl alone takes a tenth of a second to
+        # import, and a JSON answer needs none of them.
+        if fmt == "json":
+            if table is None:
+                return Answer(orjson.dumps(doc), MEDIA_TYPES["json"])
+            keys = TABLE_KEYS.get(table, (table,))
+            part = doc.get(keys[0]) if len(keys) == 1 else {k: doc.get(k) for k in keys}
+            return Answer(orjson.dumps(part), MEDIA_TYPES["json"])
+        if fmt == "csv":
+            from services.api.render import csv_out, tables
+
+            if table is None:
+                return Answer(csv_out.report_zip(doc), MEDIA_TYPES["zip"], f"{stem}-csv.zip")
+            t = next(t for t in tables.tables(doc) if t.name == table)
+            return Answer(csv_out.table_csv(t), MEDIA_TYPES["csv"], f"{stem}-{table}.csv")
+        if fmt == "xlsx":
+            from services.api.render import xlsx
+
+            return Answer(xlsx.workbook(doc), MEDIA_TYPES["xlsx"], f"{stem}.xlsx")
+        from services.api.render import html
+
+        return Answer(html.page(doc).encode("utf-8"), MEDIA_TYPES["html"])
+
+    def series(self, period: Period, interval: str, params: ReportParams) -> Answer:
+        validator = self.reader.changes(period, None)
+        key = ("series", period, interval, params.service_level)
+        hit = self.cache.get(key, validator)
+        if hit is not None:
+            return Answer(hit.body, hit.media_type, cached=True)
+        t, c = self.reader.series_cubes(period, interval, params.service_level)
+        body = orjson.dumps({
+            "city": self.city, "timezone": self.timezone, "interval": interval,
+            "period": period.as_dict(), "parameters": params.as_dict(),
+            "points": series.series(t, c, interval, params.service_level),
+        })
+        answer = Answer(body, MEDIA_TYPES["json"])
+        self.cache.put(key, validator, answer)
+        return answer

@@ -1,0 +1,1 @@
+"""One router per resource: reports and series, supplied figures, live figures, operations."""

@@ -1,0 +1,29 @@
+"""Live figures for monitoring staff, from the background snapshot (services/api/live.py)."""
+
+from __future__ import annotations
+
+import time
+
+import orjson
+from fastapi import APIRouter, Response
+
+from services.api.deps import ComponentsDep, ReaderDep
+from services.api.errors import StorageUnavailable
+
+router = APIRouter(prefix="/v1", tags=["live"])
+
+
+@router.get(
+    "/live", summary="Calls waiting, today's calls and tickets, open and overdue tickets, freshness",
+    description="Recomputed from ClickHouse in the background every `HOTLINE_API_LIVE_REFRESH_S` (0.5 s); "
+    "`snapshot_age_s` says how old this answer is. Right across restarts: nothing is counted in memory.",
+    responses={503: {"description": "no snapshot yet, or ClickHouse has not answered since the last one"}},
+)
+async def live(c: ComponentsDep, _: ReaderDep) -> Response:
+    snap = c.live.snapshot
+    if not snap.computed_at_ms:
+        raise StorageUnavailable(snap.error or "the live figures are being computed; retry in a second",
+                                 headers={"Retry-After": "1"})
+    age = round(max(time.time() * 1000 - snap.computed_at_ms, 0) / 1000, 3)
+    return Response(orjson.dumps({**snap.figures, "snapshot_age_s": age, "stale_reason": snap.error}),
+                    media_type="application/json")

@@ -1,0 +1,85 @@
+"""Settings of the query API: environment variables `HOTLINE_API_*` (and `HOTLINE_ENV`).
+
+Validated when built, never at import. In development a token `dev-token` that may read and
+supply figures exists, so `hotline up` works out of the box; production refuses it, placeholders
+and short tokens, naming the variable and the token's position (never its value).
+
+`HOTLINE_API_TOKENS` is JSON: {"<token>": {"reader": "report-office", "scopes": ["read", "supply"]}}.
+`read`: reports, series and live figures; `supply`: write the per-year supplied figures.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import AliasChoices, BaseModel, Field, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from hotline import tokens as bearer_tokens
+from hotline.settings import CitySettings, ClickHouseSettings
+from hotline.tokens import DEV_TOKEN
+
+DEV_READER = "dev"
+Scope = Literal["read", "supply"]
+Denominator = Literal["offered", "answered", "abandon_ignored"]
+EfficiencyScope = Literal["all", "dispatched"]
+
+
+class ReaderGrant(BaseModel):
+    reader: str = Field(pattern=r"^[a-z][a-z0-9_-]{0,31}$", description="who reads; a metrics label")
+    scopes: list[Scope] = Field(default=["read"], min_length=1)
+
+
+class ReportDefaults(BaseModel):
+    """The documented defaults of the choices a report builder can override per request
+    (DOMAIN.md "Choices made explicit")."""
+
+    service_level_threshold_s: int = Field(default=30, ge=1, le=600)
+    service_level_denominator: Denominator = "offered"
+    short_abandon_s: int = Field(default=0, ge=0, le=600, description="0: no call is a short abandon")
+    efficiency_scope: EfficiencyScope = Field(
+        default="all", description="the efficiency table over all tickets (Huai'an) or dispatched ones only")
+    top_n: int = Field(default=5, ge=1, le=50)
+
+
+class ApiSettings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="HOTLINE_API_", env_nested_delimiter="__", extra="ignore", populate_by_name=True,
+        hide_input_in_errors=True,
+    )
+
+    env: Literal["development", "production"] = Field(
+        default="development", validation_alias=AliasChoices("HOTLINE_ENV", "env"),
+    )
+    host: str = "127.0.0.1"
+    port: int = Field(default=8090, ge=1, le=65535)
+    tokens: dict[str, ReaderGrant] | None = Field(default=None, repr=False)
+    report: ReportDefaults = Field(default_factory=ReportDefaults)
+    cache_entries: int = Field(default=64, ge=0, le=10_000, description="reports kept per process")
+    live_refresh_s: float = Field(
+        default=0.5, gt=0, le=60, description="the live figures are recomputed this often in the background")
+    live_max_wait_s: int = Field(
+        default=3600, ge=60, description="an offered call older than this with no outcome is not 'waiting' (lost event)")
+    max_supplied_bytes: int = Field(default=256 * 1024, ge=1024)
+    clickhouse: ClickHouseSettings = Field(default_factory=ClickHouseSettings)
+    city: CitySettings = Field(default_factory=CitySettings)
+
+    @field_validator("tokens")
+    @classmethod
+    def _token_syntax(cls, v: dict[str, ReaderGrant] | None) -> dict[str, ReaderGrant] | None:
+        bearer_tokens.syntax_problems(v, "HOTLINE_API_TOKENS")
+        return v
+
+    @model_validator(mode="after")
+    def _secrets(self) -> "ApiSettings":
+        if self.env == "development":
+            if self.tokens is None:
+                self.tokens = {DEV_TOKEN: ReaderGrant(reader=DEV_READER, scopes=["read", "supply"])}
+            return self
+        owners = {t: g.reader for t, g in (self.tokens or {}).items()}
+        problems = bearer_tokens.production_problems(owners, "HOTLINE_API_TOKENS", "reader")
+        if problems:
+            raise ValueError("HOTLINE_ENV=production: " + "; ".join(problems))
+        return self
+
+

@@ -1,0 +1,9 @@
+-- Tickets whose final handling is a department, per department (the TOP-N department table).
+SELECT
+    toUInt8(day >= %(lo)s AND day <= %(hi)s) AS cur,
+    department,
+    count() AS tickets
+FROM ${database}.ticket_facts FINAL
+WHERE created_ms > 0 AND handling = 'department'
+  AND ((day >= %(lo)s AND day <= %(hi)s) OR (day >= %(plo)s AND day <= %(phi)s))
+GROUP BY cur, department

@@ -1,0 +1,10 @@
+-- Tickets per tag (a ticket with two tags counts once under each).
+SELECT
+    toUInt8(day >= %(lo)s AND day <= %(hi)s) AS cur,
+    tag,
+    count() AS tickets
+FROM ${database}.ticket_facts FINAL
+ARRAY JOIN tags AS tag
+WHERE created_ms > 0
+  AND ((day >= %(lo)s AND day <= %(hi)s) OR (day >= %(plo)s AND day <= %(phi)s))
+GROUP BY cur, tag

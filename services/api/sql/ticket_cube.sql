@@ -1,0 +1,26 @@
+-- Tickets of the period (and of the comparison period) summed by every attribute a report
+-- table splits them by; services/api/report/figures.py turns the cube into figures.
+-- ${bucket} is one of the fixed expressions of services/api/facts_reader.py (month, week, day).
+-- FINAL: one row per ticket, its newest version (18.16 applies WHERE after the merge).
+-- A ticket without its created event (created_ms = 0) belongs to no period yet.
+SELECT
+    toUInt8(day >= %(lo)s AND day <= %(hi)s) AS cur,
+    ${bucket} AS bucket,
+    requester, source, channel, handling, kind, line,
+    count() AS tickets,
+    sum(completed) AS completed_n,
+    sumIf(handling_work_s, completed = 1) AS work_s,
+    sum(on_time) AS on_time_n,
+    sum(to_110) AS to_110_n,
+    sum(evaluation_requests) AS evaluation_requests_n,
+    sum(evaluations) AS evaluations_n,
+    sum(service_rated) AS service_rated_n,
+    sum(service_satisfied) AS service_satisfied_n,
+    sum(resolution_rated) AS resolution_rated_n,
+    sum(resolution_satisfied) AS resolution_satisfied_n,
+    countIf(service_rated + resolution_rated > 0) AS rated_tickets,
+    countIf(service_satisfied + resolution_satisfied > 0) AS satisfied_tickets
+FROM ${database}.ticket_facts FINAL
+WHERE created_ms > 0
+  AND ((day >= %(lo)s AND day <= %(hi)s) OR (day >= %(plo)s AND day <= %(phi)s))
+GROUP BY cur, bucket, requester, source, channel, handling, kind, line

@@ -1,0 +1,228 @@
+"""The annual report, computed from the hand-checked event set of tests/support/report_events.py
+through real ClickHouse (the aggregate worker's own prepare + writer, a database of its own) and
+the real API app. Every expected figure below was worked out by hand from that module's comments.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from fastapi.testclient import TestClient
+
+from hotline.calendar import for_timezone
+from hotline.settings import ClickHouseSettings, PrivacySettings
+from hotline.storage.client import connect
+from hotline.storage.migrate import migrate
+from services.aggregate.prepare import Incoming, prepare
+from services.aggregate.writer import ClickHouseWriter
+from services.api.app import create_app
+from services.api.settings import ApiSettings
+from tests.support.report_events import CALLS, LATE_EVENTS, TICKETS
+
+pytestmark = pytest.mark.clickhouse
+
+DB = "hotline_report_test"
+AUTH = {"Authorization": "Bearer dev-token"}
+
+
+def write(settings: ClickHouseSettings, events: list[dict], offset: int = 0) -> None:
+    import orjson
+
+    batch = [Incoming("hotline.test.v1", 0, offset + i, orjson.dumps(e)) for i, e in enumerate(events)]
+    prepared = prepare(batch, for_timezone("Asia/Shanghai"), PrivacySettings().hash_key, now=dt.datetime.now(dt.timezone.utc))
+    assert not prepared.dead_letters, prepared.dead_letters
+    writer = ClickHouseWriter(settings, "Asia/Shanghai")
+    try:
+        writer.write(prepared)
+    finally:
+        writer.close()
+
+
+@pytest.fixture(scope="module")
+def ch_settings(local_stack):
+    settings = ClickHouseSettings(database=DB)
+    admin = connect(settings, database=False)
+    admin.execute(f"DROP DATABASE IF EXISTS {DB}")
+    admin.execute(f"CREATE DATABASE {DB}")
+    migrate(admin, DB)
+    admin.disconnect()
+    write(settings, CALLS + TICKETS)
+    return settings
+
+
+@pytest.fixture(scope="module")
+def late(ch_settings):
+    """The API's answers before and after T3's late evaluation is written: (first, again, after)."""
+    with TestClient(create_app(ApiSettings(clickhouse=ch_settings))) as client:
+        first = client.get("/v1/reports/annual/2023", headers=AUTH)
+        again = client.get("/v1/reports/annual/2023", headers=AUTH)
+        write(ch_settings, LATE_EVENTS, offset=10_000)
+        after = client.get("/v1/reports/annual/2023", headers=AUTH)
+    return first, again, after
+
+
+@pytest.fixture(scope="module")
+def api(ch_settings, late):
+    with TestClient(create_app(ApiSettings(clickhouse=ch_settings))) as client:
+        yield client
+
+
+def report(api, **params) -> dict:
+    r = api.get("/v1/reports/annual/2023", params=params, headers=AUTH)
+    assert r.status_code == 200, r.text
+    return r.json()
+
+
+def test_demands_table(api):
+    d = report(api)["demands"]
+    assert d["label"] == "诉求总量与办理"
+    rows = {k: {c: v[c] for c in ("total", "phone", "internet", "transfer_in", "online_agent", "online_specialist", "department")}
+            for k, v in d["rows"].items()}
+    assert rows == {
+        "citizen": {"total": 8, "phone": 4, "internet": 1, "transfer_in": 3, "online_agent": 3, "online_specialist": 1, "department": 3},
+        "enterprise": {"total": 2, "phone": 1, "internet": 1, "transfer_in": 0, "online_agent": 0, "online_specialist": 0, "department": 2},
+        "all": {"total": 10, "phone": 5, "internet": 2, "transfer_in": 3, "online_agent": 3, "online_specialist": 1, "department": 5},
+    }
+    assert [d["rows"][k]["label"] for k in ("citizen", "enterprise", "all")] == ["群众诉求", "企业诉求", "总计"]
+    assert d["completion_rate_pct"] == 80.0  # T2, T3, T4, T9 of 5 dispatched (T6 open)
+    assert d["overall_satisfaction_pct"] == 75.0  # T2, T3, T4 satisfied on a question; T5 not
+    assert d["yoy_pct"]["citizen"] == {"total": 166.67, "phone": 100.0, "internet": None, "transfer_in": 200.0,
+                                       "online_agent": 200.0, "online_specialist": None, "department": 50.0}
+    assert d["yoy_pct"]["enterprise"] == {"total": 100.0, "phone": None, "internet": 0.0, "transfer_in": None,
+                                          "online_agent": None, "online_specialist": -100.0, "department": None}
+    assert d["yoy_pct"]["all"] == {"total": 150.0, "phone": 150.0, "internet": 100.0, "transfer_in": 200.0,
+                                   "online_agent": 200.0, "online_specialist": 0.0, "department": 150.0}
+    assert d["yoy_pct"]["completion_rate"] == -20.0 and d["yoy_pct"]["overall_satisfaction"] == -25.0
+
+
+def test_calls_table(api):
+    c = report(api)["calls"]
+    assert c["inbound"] == {
+        "label": "接听", "offered": 6, "answered": 4, "abandoned": 2, "short_abandoned": 0,
+        "answer_rate_pct": 66.67, "service_level_30s_pct": 50.0,  # C1, C5, C6 (exactly 30 s) of 6
+        "avg_wait_s": 21.25, "avg_talk_s": 300.0, "over_10min_pct": 25.0, "longest_talk_s": 720.0,
+    }
+    assert c["outbound"] == {"label": "呼出", "count": 2, "dialled": 3, "avg_talk_s": 390.0,
+                             "over_10min_pct": 50.0, "longest_talk_s": 720.0}
+    # the call-weighted mean, not the sum the Huai'an report printed
+    assert c["all"] == {"label": "总计", "count": 6, "avg_talk_s": 330.0, "over_10min_pct": 33.33, "longest_talk_s": 720.0}
+    y = c["yoy_pct"]
+    assert {k: y[k] for k in ("inbound_answered", "service_level_30s", "avg_wait_s", "inbound_avg_talk_s",
+                              "inbound_over_10min", "outbound_count", "outbound_avg_talk_s", "all_count")} == {
+        "inbound_answered": 100.0, "service_level_30s": 0.0, "avg_wait_s": -46.88, "inbound_avg_talk_s": -16.67,
+        "inbound_over_10min": None, "outbound_count": 100.0, "outbound_avg_talk_s": 30.0, "all_count": 100.0,
+    }
+    assert c["columns"]["service_level_30s_pct"] == "30秒人工接通率(%)"
+
+
+@pytest.mark.parametrize("params, key, expected", [
+    ({"sl_denominator": "answered"}, "service_level_30s_pct", 75.0),         # 3 of 4 answered
+    ({"sl_denominator": "abandon_ignored"}, "service_level_30s_pct", 60.0),  # 3 of 6 - C3
+    ({"sl_threshold_s": 15}, "service_level_15s_pct", 33.33),                # C1, C5 of 6
+])
+def test_service_level_choices(api, params, key, expected):
+    assert report(api, **params)["calls"]["inbound"][key] == expected
+
+
+def test_short_abandons_leave_offered(api):
+    inbound = report(api, short_abandon_s=20)["calls"]["inbound"]
+    assert (inbound["offered"], inbound["abandoned"], inbound["short_abandoned"]) == (5, 1, 1)
+    assert inbound["service_level_30s_pct"] == 60.0  # 3 of 5
+    assert report(api, short_abandon_s=20)["parameters"]["service_level"]["short_abandon_s"] == 20
+
+
+def test_efficiency_table(api):
+    e = report(api)["efficiency"]
+    assert e["scope"] == "all"
+    # consult T1 240 s, T5 1800 s, T7 0 s, T9 2 days: 174 840 s / 4 = 0.506 days
+    assert e["consult"] == {"label": "咨询类", "count": 4, "completed": 4, "avg_handling_workdays": 0.506}
+    # non-consult T2 2 days, T3 0.5, T4 44 h, T10 1200 s: 375 600 s / 4 = 1.087 days
+    assert e["non_consult"] == {"label": "非咨询类", "count": 6, "completed": 4, "avg_handling_workdays": 1.087}
+    assert (e["evaluation_requests"], e["evaluation_responses"], e["evaluation_response_rate_pct"]) == (6, 4, 66.67)
+    assert e["agent_service_satisfaction_pct"] == 75.0 and e["resolution_satisfaction_pct"] == 66.67
+    assert e["yoy_pct"] == {
+        "consult_count": 100.0, "consult_avg_handling": 4924.14, "non_consult_count": 200.0,
+        "non_consult_avg_handling": 8.68, "evaluation_requests": 500.0, "evaluation_responses": 300.0,
+        "evaluation_response_rate": -33.33, "agent_service_satisfaction": -25.0, "resolution_satisfaction": -33.33,
+    }
+
+
+def test_efficiency_over_dispatched_tickets_only(api):
+    e = report(api, efficiency_scope="dispatched")["efficiency"]
+    assert e["scope"] == "dispatched"
+    assert (e["consult"]["count"], e["consult"]["avg_handling_workdays"]) == (1, 2.0)  # T9
+    assert (e["non_consult"]["count"], e["non_consult"]["completed"], e["non_consult"]["avg_handling_workdays"]) == (4, 3, 1.444)
+    assert (e["evaluation_requests"], e["evaluation_responses"], e["evaluation_response_rate_pct"]) == (5, 3, 60.0)
+    assert (e["agent_service_satisfaction_pct"], e["resolution_satisfaction_pct"]) == (100.0, 66.67)
+
+
+def test_110_talent_maishangyi_and_tags(api):
+    r = report(api)
+    link = r["linkage_110"]
+    assert {k: link[k] for k in ("transfers_total", "to_110", "from_110", "from_110_on_time_completion_pct",
+                                 "from_110_satisfaction_pct")} == {
+        "transfers_total": 3, "to_110": 1, "from_110": 2, "from_110_on_time_completion_pct": 50.0,
+        "from_110_satisfaction_pct": 50.0}
+    assert link["yoy_pct"] == {"transfers_total": 200.0, "to_110": None, "from_110": 100.0,
+                               "from_110_on_time_completion": -50.0, "from_110_satisfaction": None}
+    t = r["talent_line"]
+    assert {k: t[k] for k in ("total", "phone", "internet", "online_agent", "online_specialist", "department")} == {
+        "total": 1, "phone": 1, "internet": 0, "online_agent": 1, "online_specialist": 0, "department": 0}
+    assert t["label"] == "“尚贤”人才服务"
+    assert r["maishangyi_demands"]["count"] == 1 and r["maishangyi_demands"]["label"] == "“码上议”流转诉求"
+    assert r["tags"]["rows"] == [{"tag": "epidemic", "label": "疫情类", "count": 2, "share_pct": 20.0}]
+
+
+def test_top_departments_and_categories(api):
+    r = report(api)
+    assert r["top_departments"]["label"] == "承办12345诉求量TOP5部门"
+    assert r["top_departments"]["rows"] == [
+        {"department": "市住建局", "count": 2, "share_pct": 40.0, "yoy_pct": 100.0},
+        {"department": "市市场监管局", "count": 2, "share_pct": 40.0, "yoy_pct": None},  # T9's final dispatch
+        {"department": "市公安局", "count": 1, "share_pct": 20.0, "yoy_pct": 0.0},
+    ]
+    cats = r["top_categories"]
+    assert [(x["category"], x["count"], x["share_pct"]) for x in cats["consult"]] == [
+        ("民生保障", 2, 50.0), ("人才服务", 1, 25.0), ("经济综合", 1, 25.0)]
+    assert [(x["category"], x["count"], x["share_pct"]) for x in cats["non_consult"]] == [
+        ("交通出行", 1, 16.67), ("住房保障", 1, 16.67), ("城乡建设", 1, 16.67), ("平安建设", 1, 16.67), ("民生保障", 1, 16.67)]
+    assert [(x["category"], x["count"], x["share_pct"]) for x in cats["all"]] == [
+        ("民生保障", 3, 30.0), ("经济综合", 2, 20.0), ("交通出行", 1, 10.0), ("人才服务", 1, 10.0), ("住房保障", 1, 10.0)]
+    assert [x["category"] for x in report(api, top_n=2)["top_categories"]["all"]] == ["民生保障", "经济综合"]
+
+
+def test_monthly_series_of_the_report(api):
+    rows = report(api)["monthly"]["rows"]
+    assert [(x["month"], x["demands"], x["calls_answered"], x["service_level_pct"]) for x in rows] == [
+        ("2023-02", 1, 0, None), ("2023-03", 1, 2, 25.0), ("2023-05", 2, 0, None), ("2023-06", 1, 0, None),
+        ("2023-07", 1, 1, 100.0), ("2023-08", 1, 0, None), ("2023-09", 1, 0, None), ("2023-11", 1, 0, None),
+        ("2023-12", 1, 1, 100.0),
+    ]
+
+
+def test_a_period_without_a_previous_year(api):
+    r = api.get("/v1/reports/period", params={"from": "2023-03-01", "to": "2023-03-31"}, headers=AUTH).json()
+    assert r["period"]["previous"] == {"from": "2022-03-01", "to": "2022-03-31", "has_data": False}
+    assert r["demands"]["rows"]["all"]["total"] == 1 and "yoy_pct" not in r["demands"]
+    assert (r["calls"]["inbound"]["offered"], r["calls"]["inbound"]["service_level_30s_pct"]) == (4, 25.0)
+
+
+def test_weekly_series(api):
+    r = api.get("/v1/series", params={"from": "2023-03-01", "to": "2023-03-31", "interval": "week"}, headers=AUTH)
+    assert r.status_code == 200, r.text
+    points = r.json()["points"]
+    assert [(p["bucket"], p["demands"]["total"], p["calls_inbound"]["offered"], p["calls_outbound"]) for p in points] == [
+        ("2023-03-06", 1, 4, 2)]  # Monday of the week of 6-8 March
+
+
+def test_late_evaluation_invalidates_the_cached_report(late):
+    first, again, after = late
+    assert first.headers["x-cache"] == "miss" and again.headers["x-cache"] == "hit"
+    assert again.json() == first.json()
+    # before T3's evaluation: T2, T4, T5 answered, T2 and T4 satisfied on a question
+    e, d = first.json()["efficiency"], first.json()["demands"]
+    assert (e["evaluation_responses"], d["overall_satisfaction_pct"], e["resolution_satisfaction_pct"]) == (3, 66.67, 50.0)
+    assert after.status_code == 200 and after.headers["x-cache"] == "miss"
+    e, d = after.json()["efficiency"], after.json()["demands"]
+    assert (e["evaluation_responses"], d["overall_satisfaction_pct"], e["resolution_satisfaction_pct"]) == (4, 75.0, 66.67)
