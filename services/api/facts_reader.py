@@ -20,7 +20,7 @@ from importlib import resources
 from typing import Any
 
 from clickhouse_driver import Client
-from clickhouse_driver.errors import Error as DriverError
+from clickhouse_driver.errors import NetworkError, SocketTimeoutError, UnexpectedPacketFromServerError
 
 from hotline.errors import HotlineError
 from hotline.settings import ClickHouseSettings
@@ -59,7 +59,10 @@ class FactsReader:
         client = self._pool.get()
         try:
             yield client
-        except (DriverError, OSError, EOFError, socket.timeout) as exc:
+        except (NetworkError, SocketTimeoutError, UnexpectedPacketFromServerError, OSError, EOFError,
+                socket.timeout) as exc:
+            # Only a server that cannot be reached is a 503; a query ClickHouse refuses is our
+            # bug and surfaces as one (a 500 from the last-resort handler).
             client.disconnect()
             raise StorageUnavailable(
                 f"ClickHouse at {self.settings.host}:{self.settings.port} did not answer: {type(exc).__name__}"
