@@ -345,7 +345,8 @@ def test_hotline_variables_are_settings_fields(services: dict) -> None:
 
 def test_app_environment_builds_settings(services: dict, clean_env: pytest.MonkeyPatch) -> None:
     shell = {"HOTLINE_CLICKHOUSE_PASSWORD": "s3cret", "HOTLINE_CALLER_HASH_KEY": "k" * 40,
-             "HOTLINE_INGEST_TOKENS": '{"t": {"producer": "pbx", "sources": ["/pbx/"]}}'}
+             "HOTLINE_INGEST_TOKENS": '{"t": {"producer": "pbx", "sources": ["/pbx/"]}}',
+             "HOTLINE_API_TOKENS": '{"Zk3v9QmW2xR7tY1uP8sL4nB6cV0aJ5": {"reader": "office"}}'}
     for var, value in environment(services["aggregate"]).items():
         clean_env.setenv(var, interpolate(value, shell))
     kafka, clickhouse = KafkaSettings(), ClickHouseSettings()
@@ -357,6 +358,10 @@ def test_app_environment_builds_settings(services: dict, clean_env: pytest.Monke
     assert clickhouse.password.get_secret_value() == "s3cret"
     privacy = PrivacySettings()
     assert (privacy.env, privacy.hash_key) == ("production", b"k" * 40)
+    from services.api.settings import ApiSettings
+
+    api = ApiSettings()
+    assert (api.env, list(api.tokens)) == ("production", ["Zk3v9QmW2xR7tY1uP8sL4nB6cV0aJ5"])
 
 
 def test_missing_password_is_an_error(services: dict) -> None:
