@@ -6,6 +6,11 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 APT_PACKAGES=(clickhouse-server clickhouse-client)
+# The printable report is checked in Debian's headless Chromium
+# (tests/integration/test_report_html_chromium.py); a CJK font lets it draw the Chinese text
+# instead of empty boxes. A chromium already on PATH is used as it is.
+command -v chromium >/dev/null || APT_PACKAGES+=(chromium)
+APT_PACKAGES+=(fonts-noto-cjk)
 
 missing=()
 for p in "${APT_PACKAGES[@]}"; do

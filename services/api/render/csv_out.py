@@ -1,0 +1,71 @@
+"""Tables as CSV: one header row, then each data row followed by its "同比(%)" row.
+
+UTF-8 with a byte-order mark, because Excel opens a BOM-less CSV in the machine's legacy code
+page and shows Chinese as mojibake. Figures are written as plain numbers (no thousands
+separators, no "%") so the file stays machine-readable; the year-over-year goes in its own row as
+a signed percent (-8.77 = ↓ 8.77%), as in the workbook. "-" is a missing figure, an empty field
+a figure that does not apply to the row.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import zipfile
+from collections.abc import Mapping
+from typing import Any
+
+from services.api.render.model import YOY_LABEL, Cell, Table, display, place
+from services.api.render.tables import tables
+
+
+def _header(table: Table) -> list[str]:
+    # A merged header stands above every column it covers: "诉求来源 (件)·电话".
+    parts: list[list[str]] = [[] for _ in range(table.width)]
+    for _, c, cell in place(table.header):
+        for j in range(c, c + cell.colspan):
+            if cell.value not in (None, "") and str(cell.value) not in parts[j]:
+                parts[j].append(str(cell.value))
+    return ["·".join(p) for p in parts]
+
+
+def _yoy(cell: Cell) -> str:
+    if not cell.compared:
+        return ""
+    return display(Cell(cell.yoy, "number"))
+
+
+def rows(table: Table) -> list[list[str]]:
+    """The table as lines of fields, header first; a label spanning rows is repeated on each."""
+    out = [_header(table)]
+    grid: dict[tuple[int, int], Cell] = {}
+    own: dict[int, list[tuple[int, Cell]]] = {}
+    for r, c, cell in place([row.cells for row in table.body]):
+        own.setdefault(r, []).append((c, cell))
+        for i in range(cell.rowspan):
+            grid[(r + i, c)] = cell
+    for r, row in enumerate(table.body):
+        line = [display(grid[(r, c)]) if (r, c) in grid else "" for c in range(table.width)]
+        out.append(line)
+        if row.compared:
+            yoy = line[:table.stub - 1] + [f"{YOY_LABEL}(%)"] + [""] * (table.width - table.stub)
+            for c, cell in own[r]:
+                if c >= table.stub:
+                    yoy[c] = _yoy(cell)
+            out.append(yoy)
+    return out
+
+
+def table_csv(table: Table) -> bytes:
+    buf = io.StringIO()
+    csv.writer(buf, lineterminator="\r\n").writerows(rows(table))
+    return buf.getvalue().encode("utf-8-sig")
+
+
+def report_zip(report: Mapping[str, Any]) -> bytes:
+    """A zip with one `<slug>.csv` per table of the report."""
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
+        for t in tables(report):
+            z.writestr(f"{t.name}.csv", table_csv(t))
+    return buf.getvalue()
