@@ -160,10 +160,14 @@ def _is_date_time(value: object) -> bool:
     return True
 
 
+def schemas_root() -> Path:
+    """The schemas folder: `$HOTLINE_SCHEMAS_DIR`, or `<repo>/schemas`."""
+    return Path(os.environ.get(SCHEMAS_DIR_ENV) or Path(__file__).resolve().parents[1] / "schemas")
+
+
 @lru_cache(maxsize=1)
 def _contract() -> tuple[_Schema, Mapping[str, _Schema]]:
-    root = Path(os.environ.get(SCHEMAS_DIR_ENV) or Path(__file__).resolve().parents[1] / "schemas")
-    folder = root / CONTRACT_VERSION
+    folder = schemas_root() / CONTRACT_VERSION
     envelope = json.loads((folder / "envelope.json").read_text(encoding="utf-8"))
     # A schemas folder from another release would silently shift what is accepted.
     if set(envelope["properties"]["type"]["enum"]) != EVENT_TYPES:

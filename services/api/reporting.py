@@ -111,7 +111,7 @@ class Reports:
 
             if table is None:
                 return Answer(csv_out.report_zip(doc), MEDIA_TYPES["zip"], f"{stem}-csv.zip")
-            t = next(t for t in tables.tables(doc) if t.name == table)
+            t = tables.table(doc, table)
             return Answer(csv_out.table_csv(t), MEDIA_TYPES["csv"], f"{stem}-{table}.csv")
         if fmt == "xlsx":
             from services.api.render import xlsx

@@ -110,3 +110,52 @@ def test_openapi_documents_the_routes_and_metrics_count_requests(api):
     metrics = api.get("/metrics").text
     assert 'hotline_api_request_duration_seconds_count{method="GET",route="/v1/reports/annual/{year}",status="200"}' in metrics
     assert 'hotline_api_report_cache_total{result="hit"}' in metrics
+
+
+def test_excel_workbook_opens_with_chinese_headers_and_numbers(api):
+    import io
+
+    import openpyxl
+
+    r = api.get("/v1/reports/annual/2023", params={"format": "xlsx"}, headers=AUTH)
+    assert r.status_code == 200 and r.headers["content-disposition"] == 'attachment; filename="hotline-2023.xlsx"'
+    wb = openpyxl.load_workbook(io.BytesIO(r.content))
+    assert "诉求总量与办理" in wb.sheetnames and "话务服务" in wb.sheetnames and "热线服务效能" in wb.sheetnames
+    ws = wb["诉求总量与办理"]
+    values = [[c.value for c in row] for row in ws.iter_rows()]
+    flat = [v for row in values for v in row if v is not None]
+    for header in ("诉求总量", "电话", "互联网", "承办转办", "民生接听员", "政策专员", "部门办理"):
+        assert any(isinstance(v, str) and header in v for v in flat), header
+    assert ws.merged_cells.ranges  # grouped headers, as in the published 附件1
+    total_row = next(row for row in values if "总计" in [v for v in row if isinstance(v, str)])
+    assert [v for v in total_row if isinstance(v, (int, float))][:7] == [10, 5, 2, 3, 3, 1, 5]
+
+
+def test_csv_zip_has_one_file_per_table(api):
+    import io
+    import zipfile
+
+    r = api.get("/v1/reports/annual/2023", params={"format": "csv"}, headers=AUTH)
+    assert r.status_code == 200 and r.headers["content-type"] == "application/zip"
+    names = zipfile.ZipFile(io.BytesIO(r.content)).namelist()
+    assert {"demands.csv", "calls.csv", "efficiency.csv", "top_categories.csv", "monthly.csv"} <= set(names)
+
+
+def test_the_served_html_page_in_chromium(api, tmp_path):
+    from PIL import Image
+
+    from tests.support.chromium import dump_dom, screenshot
+
+    r = api.get("/v1/reports/annual/2023", params={"format": "html"}, headers=AUTH)
+    assert r.status_code == 200 and r.headers["content-type"].startswith("text/html")
+    page = tmp_path / "report.html"
+    page.write_bytes(r.content)
+    png = screenshot(page, tmp_path / "report.png", height=3000)
+    with Image.open(png) as im:
+        colours = im.convert("RGB").getcolors(maxcolors=1 << 24)
+    ink = sum(n for n, rgb in colours if sum(rgb) < 600)
+    assert ink > 0.01 * 1280 * 3000 and len(colours) > 50  # text, borders and chart bars, not a blank page
+    dom = dump_dom(page)
+    for caption in ("诉求总量与办理", "话务服务", "热线服务效能", "承办12345诉求量TOP5部门", "月度诉求量与话务量"):
+        assert caption in dom, caption
+    assert dom.count("<svg") >= 2 and dom.count("<table") >= 8

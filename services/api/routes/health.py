@@ -6,13 +6,12 @@ from __future__ import annotations
 from fastapi import APIRouter, Response
 from fastapi.concurrency import run_in_threadpool
 
-from hotline.settings import REPO_ROOT
+from hotline.contract import schemas_root
 from services.api.deps import ComponentsDep
-from services.api.errors import StorageUnavailable
+from services.api.errors import NotFound
 from services.api.metrics import CONTENT_TYPE
 
 router = APIRouter(tags=["operations"])
-REPORT_SCHEMA = REPO_ROOT / "schemas" / "report" / "v1" / "report.json"
 
 
 @router.get("/healthz", summary="The process is alive")
@@ -33,6 +32,7 @@ async def metrics(c: ComponentsDep) -> Response:
 
 @router.get("/v1/schemas/report.json", summary="The JSON Schema of the report document", tags=["reports"])
 async def report_schema() -> Response:
-    if not REPORT_SCHEMA.exists():
-        raise StorageUnavailable("the report schema is not installed")
-    return Response(REPORT_SCHEMA.read_bytes(), media_type="application/schema+json")
+    path = schemas_root() / "report" / "v1" / "report.json"
+    if not path.exists():
+        raise NotFound(f"the report schema is not installed (looked for {path.name} under the schemas folder)")
+    return Response(path.read_bytes(), media_type="application/schema+json")
