@@ -51,14 +51,34 @@ def mark_changes_sql(entity: Entity, database: str, *, all_ids: bool = False) ->
     )
 
 
+# The ids travel inside the query text (`IN (...)`): ClickHouse refuses a query beyond
+# max_query_size (256 KiB by default; the writer raises it, client.WRITER_SETTINGS) or with more
+# than max_ast_elements (50 000) nodes (40 000 ids leave room for the rest of the query), and a refused batch would be retried forever.
+MAX_IDS_PER_QUERY = 40_000
+MAX_ID_CHARS_PER_QUERY = 2 << 20
+
+
+def chunks(ids: Collection[str]) -> list[list[str]]:
+    """`ids` in slices that keep each query inside the limits above."""
+    out: list[list[str]] = [[]]
+    size = 0
+    for i in ids:
+        if out[-1] and (len(out[-1]) >= MAX_IDS_PER_QUERY or size + len(i) > MAX_ID_CHARS_PER_QUERY):
+            out.append([])
+            size = 0
+        out[-1].append(i)
+        size += len(i) + 4
+    return [c for c in out if c]
+
+
 def refresh(db: ParamExecutor, database: str, tz: str, entity: Entity, ids: Collection[str]) -> None:
     """Recompute the facts of `ids` (blocks on ClickHouse; safe to repeat).
 
     The days the entities were on before are marked changed first (a merge could drop the old
     rows later), the new days after the facts are in, so a reader that sees an unchanged mark
     cannot have missed newer facts (services/api caches reports on it)."""
-    if ids:
-        p = params(tz, ids)
+    for part in chunks(ids):
+        p = params(tz, part)
         db.execute(mark_changes_sql(entity, database), p)
         db.execute(refresh_sql(entity, database), p)
         db.execute(mark_changes_sql(entity, database), p)

@@ -11,15 +11,25 @@ import faust
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from hotline.settings import StackSettings
-from services.aggregate import agents, metrics
+from services.aggregate import batches, metrics
+from services.aggregate.consumer import BatchingTransport
 from services.aggregate.settings import AggregateSettings
+
+
+class AggregateApp(faust.App):
+    """A Faust app whose consumer hands whole fetches to the fold loop (consumer.py)."""
+
+    batch_sink = None  # set by batches.register
+
+    def _new_transport(self):  # type: ignore[override]
+        return BatchingTransport(self.conf.broker_consumer, self)
 
 
 def create_app(settings: AggregateSettings | None = None) -> faust.App:
     s = settings or AggregateSettings()
     datadir = StackSettings().state_dir / "faust" / s.app_id
     datadir.mkdir(parents=True, exist_ok=True)  # Faust creates only the last level
-    app = faust.App(
+    app = AggregateApp(
         s.app_id,
         broker=[f"kafka://{h}:{p}" for h, p in s.kafka.addresses()],
         datadir=str(datadir),
@@ -41,7 +51,7 @@ def create_app(settings: AggregateSettings | None = None) -> faust.App:
         web_bind=s.host,
         web_port=s.port,
     )
-    agents.register(app, s)
+    batches.register(app, s)
 
     @app.page("/metrics")
     async def prometheus_metrics(web, request):

@@ -10,7 +10,7 @@ import pytest
 from hotline.calendar import for_timezone
 from hotline.privacy import caller_hash
 from hotline.storage.event_rows import EVENT_COLUMNS
-from services.aggregate.agents import dedup_token
+from services.aggregate.batches import dedup_token
 from services.aggregate.prepare import Incoming, prepare
 
 KEY = b"k" * 32
