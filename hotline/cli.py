@@ -96,6 +96,19 @@ def _cmd_rebuild(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_compact(args: argparse.Namespace) -> int:
+    from hotline.settings import ClickHouseSettings
+    from hotline.storage import compaction
+    from hotline.storage.client import connect
+
+    settings = ClickHouseSettings()
+    client = connect(settings)
+    for entity in ("ticket", "call"):
+        days = compaction.compact(client, settings.database, entity)
+        print(f"{entity}_facts compacted ({days} days recorded clean)")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="hotline", description=__doc__.splitlines()[0])
     sub = p.add_subparsers(dest="command", required=True)
@@ -115,6 +128,8 @@ def build_parser() -> argparse.ArgumentParser:
     rb = sub.add_parser("rebuild", help="recompute the facts tables (idempotent)")
     rb.add_argument("--state", action="store_true", help="first re-fold the per-entity state from the raw event archive")
     rb.set_defaults(func=_cmd_rebuild)
+    sub.add_parser("compact", help="merge the facts tables to one version per entity (the API also does, "
+                   "every HOTLINE_API_COMPACT_EVERY_S)").set_defaults(func=_cmd_compact)
     return p
 
 

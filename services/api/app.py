@@ -15,6 +15,7 @@ from fastapi import FastAPI
 from services.api import errors
 from services.api.auth import Authenticator
 from services.api.cache import AnswerCache
+from services.api.compactor import Compactor
 from services.api.deps import Components
 from services.api.facts_reader import FactsReader
 from services.api.live import LiveFigures
@@ -60,11 +61,14 @@ def create_app(settings: ApiSettings | None = None) -> FastAPI:
         metrics.watch_live(lambda: live_figures.snapshot.computed_at_ms)
         reports_ = Reports(reader, AnswerCache(s.cache_entries), metrics, s.city.name, s.city.timezone)
         app.state.components = Components(s, Authenticator(s.tokens), reader, reports_, live_figures, metrics)
+        compactor = Compactor(s.clickhouse, s.compact_every_s)
         live_figures.start()
+        compactor.start()
         log.info("api ready to serve (%s) for %s", s.env, s.city.name)
         try:
             yield
         finally:
+            await compactor.stop()
             await live_figures.stop()
             reader.close()
 

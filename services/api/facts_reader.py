@@ -24,6 +24,7 @@ from clickhouse_driver.errors import NetworkError, SocketTimeoutError, Unexpecte
 
 from hotline.errors import HotlineError
 from hotline.settings import ClickHouseSettings
+from hotline.storage import compaction
 from hotline.storage.client import connect
 from services.api.report.assemble import (
     CALL_DIMS, CATEGORY_DIMS, DEPARTMENT_DIMS, TAG_DIMS, TICKET_DIMS, Cubes,
@@ -39,10 +40,11 @@ class StorageUnavailable(HotlineError):
     """ClickHouse did not answer; nothing can be computed now."""
 
 
-def _sql(name: str, database: str, bucket: str = "day") -> str:
+def _sql(name: str, database: str, bucket: str = "day", final: bool = True) -> str:
     text = resources.files("services.api").joinpath("sql", f"{name}.sql").read_text()
     lines = [ln for ln in text.splitlines() if not ln.lstrip().startswith("--")]
-    return string.Template("\n".join(lines)).substitute(database=database, bucket=BUCKETS[bucket])
+    return string.Template("\n".join(lines)).substitute(
+        database=database, bucket=BUCKETS[bucket], final="FINAL" if final else "")
 
 
 class FactsReader:
@@ -70,9 +72,9 @@ class FactsReader:
         finally:
             self._pool.put(client)
 
-    def rows(self, name: str, params: dict[str, Any], bucket: str = "day") -> list[dict[str, Any]]:
+    def rows(self, name: str, params: dict[str, Any], bucket: str = "day", final: bool = True) -> list[dict[str, Any]]:
         with self._client() as client:
-            data, columns = client.execute(_sql(name, self.database, bucket), params, with_column_types=True)
+            data, columns = client.execute(_sql(name, self.database, bucket, final), params, with_column_types=True)
         names = [c[0] for c in columns]
         return [dict(zip(names, row)) for row in data]
 
@@ -93,14 +95,20 @@ class FactsReader:
         return {"lo": period.lo, "hi": period.hi, "plo": prev.lo, "phi": prev.hi,
                 "sl_ms": sl.threshold_s * 1000, "short_ms": sl.short_abandon_s * 1000}
 
+    def clean(self, lo: dt.date, hi: dt.date) -> bool:
+        """No superseded facts versions on these days (compacted and untouched since)."""
+        with self._client() as client:
+            return bool(client.execute(compaction.clean_sql(self.database), {"lo": lo, "hi": hi})[0][0])
+
     def report_cubes(self, period: Period, previous: Period | None, sl: ServiceLevel) -> Cubes:
         p = self._period_params(period, previous, sl)
+        final = not self.clean(p["plo"], p["hi"])
         jobs = {
-            "tickets": self._threads.submit(self.rows, "ticket_cube", p, "month"),
-            "calls": self._threads.submit(self.rows, "call_cube", p, "month"),
-            "categories": self._threads.submit(self.rows, "category_cube", p),
-            "departments": self._threads.submit(self.rows, "department_cube", p),
-            "tags": self._threads.submit(self.rows, "tag_cube", p),
+            "tickets": self._threads.submit(self.rows, "ticket_cube", p, "month", final),
+            "calls": self._threads.submit(self.rows, "call_cube", p, "month", final),
+            "categories": self._threads.submit(self.rows, "category_cube", p, "day", final),
+            "departments": self._threads.submit(self.rows, "department_cube", p, "day", final),
+            "tags": self._threads.submit(self.rows, "tag_cube", p, "day", final),
         }
         dims = {"tickets": TICKET_DIMS, "calls": CALL_DIMS, "categories": CATEGORY_DIMS,
                 "departments": DEPARTMENT_DIMS, "tags": TAG_DIMS}
@@ -108,8 +116,9 @@ class FactsReader:
 
     def series_cubes(self, period: Period, interval: str, sl: ServiceLevel) -> tuple[Cube, Cube]:
         p = self._period_params(period, None, sl)
-        tickets = self._threads.submit(self.rows, "ticket_cube", p, interval)
-        calls = self._threads.submit(self.rows, "call_cube", p, interval)
+        final = not self.clean(period.lo, period.hi)
+        tickets = self._threads.submit(self.rows, "ticket_cube", p, interval, final)
+        calls = self._threads.submit(self.rows, "call_cube", p, interval, final)
         return Cube(tickets.result(), TICKET_DIMS), Cube(calls.result(), CALL_DIMS)
 
     def changes(self, period: Period, previous: Period | None) -> tuple[int, int]:

@@ -61,6 +61,9 @@ class ApiSettings(BaseSettings):
     live_max_wait_s: int = Field(
         default=3600, ge=60, description="an offered call older than this with no outcome is not 'waiting' (lost event)")
     max_supplied_bytes: int = Field(default=256 * 1024, ge=1024)
+    compact_every_s: float = Field(
+        default=300, ge=0, description="compact the facts tables this often when they changed (0: never); "
+        "reports of compacted, untouched periods skip FINAL")
     clickhouse: ClickHouseSettings = Field(default_factory=ClickHouseSettings)
     city: CitySettings = Field(default_factory=CitySettings)
 

@@ -17,7 +17,7 @@ SELECT
     sumIf(talk_ms, status = 'answered' AND talk_ms >= 0) AS talk_ms_sum,
     countIf(status = 'answered' AND talk_ms > 600000) AS over_10min,
     maxIf(talk_ms, status = 'answered') AS longest_talk_ms
-FROM ${database}.call_facts FINAL
+FROM ${database}.call_facts ${final}
 WHERE offered_ms > 0
   AND ((day >= %(lo)s AND day <= %(hi)s) OR (day >= %(plo)s AND day <= %(phi)s))
 GROUP BY cur, bucket, direction

@@ -3,7 +3,7 @@ SELECT
     toUInt8(day >= %(lo)s AND day <= %(hi)s) AS cur,
     department,
     count() AS tickets
-FROM ${database}.ticket_facts FINAL
+FROM ${database}.ticket_facts ${final}
 WHERE created_ms > 0 AND handling = 'department'
   AND ((day >= %(lo)s AND day <= %(hi)s) OR (day >= %(plo)s AND day <= %(phi)s))
 GROUP BY cur, department

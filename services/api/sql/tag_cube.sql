@@ -3,7 +3,7 @@ SELECT
     toUInt8(day >= %(lo)s AND day <= %(hi)s) AS cur,
     tag,
     count() AS tickets
-FROM ${database}.ticket_facts FINAL
+FROM ${database}.ticket_facts ${final}
 ARRAY JOIN tags AS tag
 WHERE created_ms > 0
   AND ((day >= %(lo)s AND day <= %(hi)s) OR (day >= %(plo)s AND day <= %(phi)s))

@@ -1,7 +1,8 @@
 -- Tickets of the period (and of the comparison period) summed by every attribute a report
 -- table splits them by; services/api/report/figures.py turns the cube into figures.
 -- ${bucket} is one of the fixed expressions of services/api/facts_reader.py (month, week, day).
--- FINAL: one row per ticket, its newest version (18.16 applies WHERE after the merge).
+-- ${final} is FINAL (one row per ticket, its newest version; 18.16 applies WHERE after the
+-- merge), or empty when the period's days are compacted (hotline/storage/compaction.py).
 -- A ticket without its created event (created_ms = 0) belongs to no period yet.
 SELECT
     toUInt8(day >= %(lo)s AND day <= %(hi)s) AS cur,
@@ -20,7 +21,7 @@ SELECT
     sum(resolution_satisfied) AS resolution_satisfied_n,
     countIf(service_rated + resolution_rated > 0) AS rated_tickets,
     countIf(service_satisfied + resolution_satisfied > 0) AS satisfied_tickets
-FROM ${database}.ticket_facts FINAL
+FROM ${database}.ticket_facts ${final}
 WHERE created_ms > 0
   AND ((day >= %(lo)s AND day <= %(hi)s) OR (day >= %(plo)s AND day <= %(phi)s))
 GROUP BY cur, bucket, requester, source, channel, handling, kind, line
