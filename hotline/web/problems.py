@@ -19,7 +19,9 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import ClientDisconnect
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from hotline.web.asgi import StatusWatch
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
 _TYPE_PREFIX = "urn:hotline:problem:"
@@ -125,19 +127,12 @@ class LastResort:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        started = False
-
-        async def watch(message: Message) -> None:
-            nonlocal started
-            if message["type"] == "http.response.start":
-                started = True
-            await send(message)
-
+        watch = StatusWatch(send)
         try:
             await self.app(scope, receive, watch)
         except Exception as exc:  # noqa: BLE001 - the last resort is the point
             self.log.error("internal error on %s: %s\n%s", scope.get("path"), type(exc).__name__,
                            "".join(traceback.format_tb(exc.__traceback__)))
-            if started:
+            if watch.started:
                 raise
             await problem_response(InternalError(self.detail), scope.get("path"))(scope, receive, send)

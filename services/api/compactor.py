@@ -14,6 +14,7 @@ import logging
 from hotline.settings import ClickHouseSettings
 from hotline.storage import compaction
 from hotline.storage.client import connect
+from services.api.periodic import Periodic
 
 log = logging.getLogger("hotline.api")
 
@@ -31,28 +32,17 @@ def compact_once(settings: ClickHouseSettings) -> bool:
         client.disconnect()
 
 
-class Compactor:
+class Compactor(Periodic):
+    name = "facts-compactor"
+
     def __init__(self, settings: ClickHouseSettings, every_s: float):
-        self.settings, self.every_s = settings, every_s
-        self._task: asyncio.Task | None = None
+        # The first round waits a period too: a restarting API should not start with a merge.
+        super().__init__(every_s, first_delay_s=every_s)
+        self.settings = settings
 
-    async def run(self) -> None:
-        while True:
-            await asyncio.sleep(self.every_s)
-            try:
-                if await asyncio.to_thread(compact_once, self.settings):
-                    log.info("facts compacted")
-            except Exception as exc:  # noqa: BLE001 - a failed round is retried; reports still use FINAL
-                log.warning("facts compaction failed, retrying in %.0f s: %s", self.every_s, type(exc).__name__)
-
-    def start(self) -> None:
-        if self.every_s > 0:
-            self._task = asyncio.create_task(self.run(), name="facts-compactor")
-
-    async def stop(self) -> None:
-        if self._task:
-            self._task.cancel()
-            try:
-                await self._task
-            except asyncio.CancelledError:
-                pass
+    async def round(self) -> None:
+        try:
+            if await asyncio.to_thread(compact_once, self.settings):
+                log.info("facts compacted")
+        except Exception as exc:  # noqa: BLE001 - a failed round is retried; reports still use FINAL
+            log.warning("facts compaction failed, retrying in %.0f s: %s", self.every_s, type(exc).__name__)

@@ -17,6 +17,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from services.api.facts_reader import FactsReader, StorageUnavailable
+from services.api.periodic import Periodic
 from services.api.report.figures import ServiceLevel, pct
 
 log = logging.getLogger("hotline.api")
@@ -90,17 +91,19 @@ class LiveSnapshot:
     error: str | None = None
 
 
-class LiveFigures:
-    """Owns the snapshot and the task that refreshes it."""
+class LiveFigures(Periodic):
+    """Owns the snapshot and refreshes it every `refresh_s` in the background."""
+
+    name = "live-figures"
 
     def __init__(self, reader: FactsReader, timezone: str, sl: ServiceLevel, *, refresh_s: float,
                  max_wait_s: int, open_every: int = 10):
+        super().__init__(refresh_s)
         self.reader, self.tz, self.sl = reader, ZoneInfo(timezone), sl
-        self.refresh_s, self.max_wait_s, self.open_every = refresh_s, max_wait_s, open_every
+        self.max_wait_s, self.open_every = max_wait_s, open_every
         self.snapshot = LiveSnapshot()
         self._open: dict[str, Any] = {}
         self._rounds = 0
-        self._task: asyncio.Task | None = None
 
     def compute(self, now_ms: int | None = None) -> LiveSnapshot:
         """One refresh (blocking). Keeps the previous open/overdue counts between their rounds."""
@@ -122,26 +125,15 @@ class LiveFigures:
         }
         return LiveSnapshot(figures, clock.now_ms)
 
-    async def refresh_once(self) -> None:
+    async def round(self) -> None:
+        """Never raises: a failed round keeps the last figures and says why they are stale
+        (`/v1/live` shows it), and the next round tries again."""
         try:
             self.snapshot = await asyncio.to_thread(self.compute)
         except StorageUnavailable as exc:
             self.snapshot = LiveSnapshot(self.snapshot.figures, self.snapshot.computed_at_ms, str(exc))
             log.warning("live figures not refreshed: %s", exc)
-
-    async def run(self) -> None:
-        while True:
-            started = time.monotonic()
-            await self.refresh_once()
-            await asyncio.sleep(max(self.refresh_s - (time.monotonic() - started), 0.05))
-
-    def start(self) -> None:
-        self._task = asyncio.create_task(self.run(), name="live-figures")
-
-    async def stop(self) -> None:
-        if self._task:
-            self._task.cancel()
-            try:
-                await self._task
-            except asyncio.CancelledError:
-                pass
+        except Exception as exc:  # noqa: BLE001 - e.g. a ClickHouse server error; the loop must go on
+            reason = f"ClickHouse refused the live queries: {type(exc).__name__}"
+            self.snapshot = LiveSnapshot(self.snapshot.figures, self.snapshot.computed_at_ms, reason)
+            log.exception("live figures not refreshed")

@@ -8,6 +8,7 @@ a refresh that lands meanwhile moves the validator and the next request recomput
 from __future__ import annotations
 
 import datetime as dt
+import threading
 import time
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -44,6 +45,14 @@ class Reports:
     def __init__(self, reader: FactsReader, cache: AnswerCache, metrics: Metrics, city: str, timezone: str):
         self.reader, self.cache, self.metrics = reader, cache, metrics
         self.city, self.timezone = city, timezone
+        self._computing: dict[tuple, threading.Lock] = {}
+        self._locks = threading.Lock()
+
+    def _single_flight(self, key: tuple) -> threading.Lock:
+        """One computation per document at a time: concurrent misses wait for the first one and
+        then find its answer in the cache, instead of each running the cube queries."""
+        with self._locks:
+            return self._computing.setdefault(key, threading.Lock())
 
     def report(self, kind: str, period: Period, params: ReportParams, fmt: Format,
                table: str | None = None) -> Answer:
@@ -72,9 +81,14 @@ class Reports:
                   validator: tuple[int, int]) -> dict[str, Any]:
         # The document itself is cached too: the other formats of one report reuse it.
         key = ("document", kind, period, params)
-        doc = self.cache.get(key, validator)
-        if doc is not None:
-            return doc
+        with self._single_flight(key):
+            doc = self.cache.get(key, validator)
+            if doc is None:
+                doc = self._compute(kind, period, previous, params)
+                self.cache.put(key, validator, doc)
+        return doc
+
+    def _compute(self, kind: str, period: Period, previous: Period | None, params: ReportParams) -> dict[str, Any]:
         started = time.perf_counter()
         cubes = self.reader.report_cubes(period, previous, params.service_level)
         supplied = None
@@ -89,7 +103,6 @@ class Reports:
             generated_at=dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
         )
         self.metrics.report_compute.labels(kind).observe(time.perf_counter() - started)
-        self.cache.put(key, validator, doc)
         return doc
 
     @staticmethod

@@ -23,7 +23,9 @@ from collections import Counter as Tally
 
 from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from hotline.web.asgi import StatusWatch
 
 # Status code of a POST /v1/events -> outcome label.
 OUTCOMES: dict[int, str] = {
@@ -88,17 +90,11 @@ class RequestMetrics:
             await self.app(scope, receive, send)
             return
         start = time.perf_counter()
-        status = 500
-
-        async def watch(message: Message) -> None:
-            nonlocal status
-            if message["type"] == "http.response.start":
-                status = message["status"]
-            await send(message)
-
+        watch = StatusWatch(send)
         try:
             await self.app(scope, receive, watch)
         finally:
+            status = watch.status
             outcome = OUTCOMES.get(status, "other")
             self.metrics.requests.labels(outcome).inc()
             self.metrics.request_duration.labels(outcome).observe(time.perf_counter() - start)

@@ -10,15 +10,13 @@ import time
 import pytest
 from fastapi.testclient import TestClient
 
-from hotline.settings import ClickHouseSettings
-from hotline.storage.client import connect
-from hotline.storage.migrate import migrate
 from services.api.app import create_app
 from services.api.facts_reader import FactsReader
 from services.api.live import LiveFigures
 from services.api.report.figures import ServiceLevel
 from services.api.settings import ApiSettings
-from tests.integration.test_api_report import AUTH, write
+from tests.integration.test_api_report import AUTH
+from tests.support.report_db import fresh_database, write
 
 pytestmark = pytest.mark.clickhouse
 
@@ -76,12 +74,7 @@ FIXED = [
 
 @pytest.fixture(scope="module")
 def ch_settings(local_stack):
-    settings = ClickHouseSettings(database=DB)
-    admin = connect(settings, database=False)
-    admin.execute(f"DROP DATABASE IF EXISTS {DB}")
-    admin.execute(f"CREATE DATABASE {DB}")
-    migrate(admin, DB)
-    admin.disconnect()
+    settings = fresh_database(DB)
     write(settings, FIXED)
     return settings
 

@@ -5,20 +5,15 @@ the real API app. Every expected figure below was worked out by hand from that m
 
 from __future__ import annotations
 
-import datetime as dt
 from datetime import date as D
 
 import pytest
 from fastapi.testclient import TestClient
 
-from hotline.calendar import for_timezone
-from hotline.settings import ClickHouseSettings, PrivacySettings
 from hotline.storage.client import connect
-from hotline.storage.migrate import migrate
-from services.aggregate.prepare import Incoming, prepare
-from services.aggregate.writer import ClickHouseWriter
 from services.api.app import create_app
 from services.api.settings import ApiSettings
+from tests.support.report_db import fresh_database, write
 from tests.support.report_events import CALLS, LATE_EVENTS, TICKETS
 
 pytestmark = pytest.mark.clickhouse
@@ -27,27 +22,9 @@ DB = "hotline_report_test"
 AUTH = {"Authorization": "Bearer dev-token"}
 
 
-def write(settings: ClickHouseSettings, events: list[dict], offset: int = 0) -> None:
-    import orjson
-
-    batch = [Incoming("hotline.test.v1", 0, offset + i, orjson.dumps(e)) for i, e in enumerate(events)]
-    prepared = prepare(batch, for_timezone("Asia/Shanghai"), PrivacySettings().hash_key, now=dt.datetime.now(dt.timezone.utc))
-    assert not prepared.dead_letters, prepared.dead_letters
-    writer = ClickHouseWriter(settings, "Asia/Shanghai")
-    try:
-        writer.write(prepared)
-    finally:
-        writer.close()
-
-
 @pytest.fixture(scope="module")
 def ch_settings(local_stack):
-    settings = ClickHouseSettings(database=DB)
-    admin = connect(settings, database=False)
-    admin.execute(f"DROP DATABASE IF EXISTS {DB}")
-    admin.execute(f"CREATE DATABASE {DB}")
-    migrate(admin, DB)
-    admin.disconnect()
+    settings = fresh_database(DB)
     write(settings, CALLS + TICKETS)
     return settings
 

@@ -97,3 +97,10 @@ def test_settings_production_refuses_the_development_token(monkeypatch):
     assert "token no. 1 (reader 'x')" in str(e.value) and "dev-token" not in str(e.value)
     good = "Zk3v9QmW2xR7tY1uP8sL4nB6cV0aJ5"
     assert ApiSettings(env="production", tokens={good: {"reader": "office"}}).tokens[good].scopes == ["read"]
+
+
+def test_report_defaults_come_from_the_environment(monkeypatch):
+    monkeypatch.setenv("HOTLINE_API_REPORT__TOP_N", "7")
+    monkeypatch.setenv("HOTLINE_API_REPORT__SERVICE_LEVEL_DENOMINATOR", "answered")
+    d = ApiSettings().report
+    assert (d.top_n, d.service_level_denominator, d.service_level_threshold_s) == (7, "answered", 30)

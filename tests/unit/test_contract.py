@@ -315,8 +315,11 @@ def test_a_phone_number_never_leaks_into_errors(caller: Any) -> None:
 
 
 def test_schema_files_are_exactly_the_contract() -> None:
-    files = sorted(str(p.relative_to(SCHEMAS)) for p in SCHEMAS.rglob("*") if p.is_file())
+    # The event contract is v1/; report/ holds the report document's schema (services/api).
+    files = sorted(str(p.relative_to(SCHEMAS)) for p in (SCHEMAS / "v1").rglob("*") if p.is_file())
     assert files == ["v1/data/" + t + ".json" for t in sorted(EVENT_TYPES)] + ["v1/envelope.json"]
+    assert sorted(str(p.relative_to(SCHEMAS)) for p in SCHEMAS.rglob("*") if p.is_file()) == sorted(
+        [*files, "report/v1/report.json"])
     for name in files:
         Draft7Validator.check_schema(json.loads((SCHEMAS / name).read_text(encoding="utf-8")))
     # every data schema is exercised by a valid and an invalid case above

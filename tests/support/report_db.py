@@ -1,0 +1,41 @@
+"""A ClickHouse database of a test's own, filled through the aggregate worker's own prepare and
+writer (the code path of the real pipeline minus Kafka), for the API tests."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import orjson
+
+from hotline.calendar import for_timezone
+from hotline.settings import ClickHouseSettings, PrivacySettings
+from hotline.storage.client import connect
+from hotline.storage.migrate import migrate
+from services.aggregate.prepare import Incoming, prepare
+from services.aggregate.writer import ClickHouseWriter
+
+
+def fresh_database(name: str) -> ClickHouseSettings:
+    """Drop and re-create `name` on the test stack's ClickHouse, migrated."""
+    settings = ClickHouseSettings(database=name)
+    admin = connect(settings, database=False)
+    try:
+        admin.execute(f"DROP DATABASE IF EXISTS {name}")
+        admin.execute(f"CREATE DATABASE {name}")
+        migrate(admin, name)
+    finally:
+        admin.disconnect()
+    return settings
+
+
+def write(settings: ClickHouseSettings, events: list[dict], offset: int = 0) -> None:
+    """Write `events` as one batch, as a worker would (raises if any would be dead-lettered)."""
+    batch = [Incoming("hotline.test.v1", 0, offset + i, orjson.dumps(e)) for i, e in enumerate(events)]
+    prepared = prepare(batch, for_timezone("Asia/Shanghai"), PrivacySettings().hash_key,
+                       now=dt.datetime.now(dt.timezone.utc))
+    assert not prepared.dead_letters, prepared.dead_letters
+    writer = ClickHouseWriter(settings, "Asia/Shanghai")
+    try:
+        writer.write(prepared)
+    finally:
+        writer.close()
