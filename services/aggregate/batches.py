@@ -1,14 +1,17 @@
 """The fold loop: batches handed over by the consumer -> prepare -> ClickHouse -> ack.
 
 Order per batch (ARCHITECTURE.md decision 3): prepare (pure) -> dead letters acknowledged by the
-broker -> rows inserted and facts refreshed in ClickHouse -> the batch's offsets acked, which is
-what lets Faust commit them. Nothing is acked before ClickHouse has it, also not when the worker
-is stopped or killed mid-write: those events are read again (the fold is duplicate-insensitive).
+broker -> rows inserted -> facts of the touched entities refreshed -> the batch's offsets acked,
+which is what lets Faust commit them. Nothing is acked before its facts are refreshed, also not
+when the worker is stopped or killed mid-way: those events are read again (the fold is
+duplicate-insensitive).
 
-Two stages overlap: while batch N is written (in a thread: the driver blocks), batch N+1 is
-prepared; writes and acks stay in order. A ClickHouse outage makes the write retry with
-backoff, forever: the hand-off queue fills, the consumer stops fetching, lag grows (visible in
-metrics), nothing is dropped.
+Three stages overlap, each in order: preparing batch N+1, inserting batch N (a thread: the
+driver blocks), and refreshing facts (another thread and connection). A refresh scans the state
+tables whatever the number of ids, so it takes every batch inserted since the last one at once:
+under a backlog one scan serves several batches, live it runs after each. A ClickHouse outage
+makes the stage retry with backoff, forever: the stages behind it fill, the consumer stops
+fetching, lag grows (visible in metrics), nothing is dropped.
 """
 
 from __future__ import annotations
@@ -77,6 +80,57 @@ class Handoff:
         return rows, acks
 
 
+class Writers:
+    """The two stages' ClickHouse connections, opened on first use (not at import)."""
+
+    def __init__(self, settings: AggregateSettings):
+        self.settings = settings
+        self._insert: ClickHouseWriter | None = None
+        self._refresh: ClickHouseWriter | None = None
+
+    def inserter(self) -> ClickHouseWriter:
+        if self._insert is None:
+            self._insert = ClickHouseWriter(self.settings.clickhouse, self.settings.city.timezone)
+        return self._insert
+
+    def refresher(self) -> ClickHouseWriter:
+        if self._refresh is None:
+            self._refresh = ClickHouseWriter(self.settings.clickhouse, self.settings.city.timezone)
+        return self._refresh
+
+
+class Refresher:
+    """Collects what the insert stage wrote and refreshes its facts in one go, then acks."""
+
+    def __init__(self, max_events: int):
+        self.max_events = max_events
+        self.calls: set[str] = set()
+        self.tickets: set[str] = set()
+        self.done: list[tuple[list[Incoming], list[Acked], Prepared]] = []
+        self.events = 0
+        self._changed = asyncio.Event()
+
+    async def add(self, batch: list[Incoming], acks: list[Acked], prepared: Prepared) -> None:
+        """Wait while `max_events` already wait for a refresh (backpressure), then queue."""
+        while self.events >= self.max_events:
+            self._changed.clear()
+            await self._changed.wait()
+        self.calls |= prepared.calls
+        self.tickets |= prepared.tickets
+        self.done.append((batch, acks, prepared))
+        self.events += len(batch)
+        self._changed.set()
+
+    async def take(self) -> tuple[set[str], set[str], list[tuple[list[Incoming], list[Acked], Prepared]]]:
+        while not self.done:
+            self._changed.clear()
+            await self._changed.wait()
+        out = (self.calls, self.tickets, self.done)
+        self.calls, self.tickets, self.done, self.events = set(), set(), [], 0
+        self._changed.set()
+        return out
+
+
 def register(app: faust.App, settings: AggregateSettings) -> None:
     k = settings.kafka
     events_topic = app.topic(k.topic_calls, k.topic_tickets, key_serializer="raw", value_serializer="raw")
@@ -86,24 +140,24 @@ def register(app: faust.App, settings: AggregateSettings) -> None:
     hash_key = settings.privacy.hash_key
     handoff = Handoff(max_events=2 * settings.batch_size)
     app.batch_sink = handoff.put  # type: ignore[attr-defined] - read by BatchingConsumer
-    # One thread owns the (not thread-safe) ClickHouse connection; writes never block the loop.
-    executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="clickhouse")
-    writer: list[ClickHouseWriter] = []
+    refresher = Refresher(max_events=2 * settings.batch_size)
+    # One thread per stage, each owning its (not thread-safe) ClickHouse connection; the event
+    # loop never blocks on ClickHouse.
+    insert_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="clickhouse-insert")
+    refresh_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="clickhouse-refresh")
+    writers = Writers(settings)
     last_offset: dict[tuple[str, int], int] = {}
 
-    async def write(prepared: Prepared, token: str) -> None:
+    async def retrying(what: str, executor: ThreadPoolExecutor, fn, *args) -> None:  # noqa: ANN001
         loop = asyncio.get_running_loop()
-        if not writer:
-            writer.append(ClickHouseWriter(settings.clickhouse, settings.city.timezone))
         backoff = 0.2
         while True:
             try:
-                with metrics.BATCH_INSERT_SECONDS.time():
-                    await loop.run_in_executor(executor, writer[0].write, prepared, token)
+                await loop.run_in_executor(executor, fn, *args)
                 return
             except StorageUnavailable as exc:
                 metrics.WRITE_RETRIES.inc()
-                log.warning("batch not written, retrying in %.1f s: %s", backoff, exc)
+                log.warning("%s failed, retrying in %.1f s: %s", what, backoff, exc)
                 await asyncio.sleep(backoff)
                 backoff = min(backoff * 2, settings.retry_backoff_max_s)
 
@@ -120,8 +174,7 @@ def register(app: faust.App, settings: AggregateSettings) -> None:
             if hw is not None and hw >= 0:
                 metrics.CONSUMER_LAG.labels(topic, str(partition)).set(max(hw - offset - 1, 0))
 
-    async def write_and_ack(batch: list[Incoming], acks: list[Acked], prepared: Prepared) -> None:
-        await write(prepared, dedup_token(batch))
+    def acked(batch: list[Incoming], acks: list[Acked], prepared: Prepared) -> None:
         ack = app.consumer.ack
         for a in acks:
             ack(a)  # type: ignore[arg-type] - Consumer.ack reads tp, topic, offset, acked
@@ -139,7 +192,11 @@ def register(app: faust.App, settings: AggregateSettings) -> None:
                       "upgrade the chinesecalendar package", prepared.uncovered)
         if prepared.newest_ms:
             metrics.NEWEST_EVENT.set(max(metrics.NEWEST_EVENT._value.get(), prepared.newest_ms / 1000))
-        report_lag()
+
+    async def insert(batch: list[Incoming], acks: list[Acked], prepared: Prepared) -> None:
+        with metrics.BATCH_INSERT_SECONDS.time():
+            await retrying("insert", insert_thread, writers.inserter().insert, prepared, dedup_token(batch))
+        await refresher.add(batch, acks, prepared)
 
     @app.task
     async def fold() -> None:
@@ -152,11 +209,21 @@ def register(app: faust.App, settings: AggregateSettings) -> None:
                 if pending:
                     await asyncio.gather(*pending)
                 if in_flight is not None:
-                    await in_flight  # writes and acks in order
-                in_flight = asyncio.ensure_future(write_and_ack(batch, acks, prepared))
+                    await in_flight  # inserts in order
+                in_flight = asyncio.ensure_future(insert(batch, acks, prepared))
         finally:
             if in_flight is not None and not in_flight.done():
                 in_flight.cancel()
+
+    @app.task
+    async def refresh() -> None:
+        while True:
+            calls, tickets, done = await refresher.take()
+            with metrics.FACTS_REFRESH_SECONDS.time():
+                await retrying("facts refresh", refresh_thread, writers.refresher().refresh, calls, tickets)
+            for batch, acks, prepared in done:
+                acked(batch, acks, prepared)
+            report_lag()
 
     @app.timer(5.0)
     async def lag_timer() -> None:

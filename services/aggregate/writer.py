@@ -1,4 +1,4 @@
-"""The ClickHouse side of a batch: insert the event rows, then refresh the facts they touch.
+"""The ClickHouse side of a batch: insert the event rows; refresh the facts they touch.
 
 Blocking (run it in a thread). Idempotent: rows that were already inserted fold to the same
 state (the views are lattice joins) and refreshing facts twice gives the same facts, so a batch
@@ -9,6 +9,8 @@ ClickHouse is StorageUnavailable; the caller retries and does not commit offsets
 from __future__ import annotations
 
 import socket
+from collections.abc import Collection, Iterator
+from contextlib import contextmanager
 
 from clickhouse_driver.errors import Error as DriverError
 
@@ -35,13 +37,28 @@ class ClickHouseWriter:
         self._token_ok: bool | None = None
 
     def write(self, batch: Prepared, dedup_token: str | None = None) -> None:
-        try:
+        """Insert the rows, then refresh the facts they touch."""
+        self.insert(batch, dedup_token)
+        self.refresh(batch.calls, batch.tickets)
+
+    def insert(self, batch: Prepared, dedup_token: str | None = None) -> None:
+        """The event rows (the views fold them into per-entity state as they land)."""
+        with self._storage():
             if batch.rows:
                 opts = {"insert_deduplication_token": dedup_token} if dedup_token and self._tokens() else None
                 self.client.execute(insert_sql(self.settings.database), batch.rows, settings=opts)
+
+    def refresh(self, calls: Collection[str], tickets: Collection[str]) -> None:
+        """The facts of these entities, from their state (a scan of the state tables each)."""
+        with self._storage():
             db, tz = self.settings.database, self.timezone
-            facts.refresh(self.client, db, tz, "call", sorted(batch.calls))
-            facts.refresh(self.client, db, tz, "ticket", sorted(batch.tickets))
+            facts.refresh(self.client, db, tz, "call", sorted(calls))
+            facts.refresh(self.client, db, tz, "ticket", sorted(tickets))
+
+    @contextmanager
+    def _storage(self) -> Iterator[None]:
+        try:
+            yield
         except (DriverError, OSError, EOFError, socket.timeout) as exc:
             self.client.disconnect()
             raise StorageUnavailable(f"ClickHouse at {self.settings.host}:{self.settings.port}: {exc}") from exc

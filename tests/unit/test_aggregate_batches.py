@@ -1,0 +1,63 @@
+"""The fold loop's queues: the hand-off gathers fetches into batches, the refresher gathers
+inserted batches into one facts refresh; both hold back their producer when full."""
+
+from __future__ import annotations
+
+import asyncio
+
+from services.aggregate.batches import Handoff, Refresher
+from services.aggregate.prepare import Incoming, Prepared
+
+
+def rows(n: int, start: int = 0) -> list[Incoming]:
+    return [Incoming("t", 0, start + i, b"") for i in range(n)]
+
+
+def test_handoff_gathers_fetches_up_to_the_batch_size():
+    async def run():
+        h = Handoff(max_events=100)
+        for k in range(3):
+            await h.put(rows(4, 4 * k), [])
+        batch, _ = await h.take(size=8, within_s=0.05)
+        rest, _ = await h.take(size=8, within_s=0.05)
+        return [m.offset for m in batch], [m.offset for m in rest], h.queued
+    first, second, queued = asyncio.run(run())
+    assert first == list(range(8)) and second == [8, 9, 10, 11] and queued == 0
+
+
+def test_handoff_holds_the_consumer_back_when_full():
+    async def run():
+        h = Handoff(max_events=4)
+        await h.put(rows(4), [])
+        blocked = asyncio.ensure_future(h.put(rows(1, 4), []))
+        await asyncio.sleep(0.01)
+        was_blocked = not blocked.done()
+        await h.take(size=4, within_s=0)
+        await asyncio.wait_for(blocked, 1)
+        return was_blocked
+    assert asyncio.run(run())
+
+
+def test_refresher_takes_every_inserted_batch_in_one_refresh_in_order():
+    async def run():
+        r = Refresher(max_events=100)
+        for k, ids in enumerate((["c1", "c2"], ["c2", "c3"])):
+            await r.add(rows(2, 2 * k), [], Prepared(calls=set(ids), tickets={f"t{k}"}))
+        calls, tickets, done = await r.take()
+        return calls, tickets, [[m.offset for m in b] for b, _, _ in done], r.events
+    calls, tickets, order, left = asyncio.run(run())
+    assert calls == {"c1", "c2", "c3"} and tickets == {"t0", "t1"}
+    assert order == [[0, 1], [2, 3]] and left == 0
+
+
+def test_refresher_holds_inserts_back_until_a_refresh_takes_them():
+    async def run():
+        r = Refresher(max_events=2)
+        await r.add(rows(2), [], Prepared())
+        blocked = asyncio.ensure_future(r.add(rows(1, 2), [], Prepared()))
+        await asyncio.sleep(0.01)
+        was_blocked = not blocked.done()
+        await r.take()
+        await asyncio.wait_for(blocked, 1)
+        return was_blocked
+    assert asyncio.run(run())
