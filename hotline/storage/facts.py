@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import string
 from collections.abc import Collection
+from functools import lru_cache
 from importlib import resources
 from typing import Any, Literal, Protocol
 
@@ -22,6 +23,7 @@ class ParamExecutor(Protocol):
     def execute(self, query: str, params: dict[str, Any] | None = None) -> Any: ...
 
 
+@lru_cache(maxsize=16)  # every batch refreshes: read and render the file once
 def refresh_sql(entity: Entity, database: str, *, all_ids: bool = False) -> str:
     template = resources.files("hotline.storage").joinpath("sql", f"{entity}_facts.sql").read_text()
     # The filter is one of two fixed strings, never built from input; ids travel as a parameter.

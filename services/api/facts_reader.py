@@ -16,6 +16,7 @@ import string
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
+from functools import lru_cache
 from importlib import resources
 from typing import Any
 
@@ -40,6 +41,9 @@ class StorageUnavailable(HotlineError):
     """ClickHouse did not answer; nothing can be computed now."""
 
 
+# Rendered once per (file, database, bucket, FINAL): the live queries run twice a second and a
+# cached report's validator on every request.
+@lru_cache(maxsize=256)
 def _sql(name: str, database: str, bucket: str = "day", final: bool = True) -> str:
     text = resources.files("services.api").joinpath("sql", f"{name}.sql").read_text()
     lines = [ln for ln in text.splitlines() if not ln.lstrip().startswith("--")]
