@@ -11,6 +11,7 @@ be produced silently (upgrade `chinesecalendar` when the State Council publishes
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 from functools import lru_cache
 from zoneinfo import ZoneInfo
@@ -69,6 +70,17 @@ class WorkCalendar:
         if self._is_work[i]:
             w += local.hour * 3600 + local.minute * 60 + local.second
         return w
+
+    def at_work_seconds(self, w: int) -> dt.datetime:
+        """The first local instant t with W(t) = w: the inverse of work_seconds on working
+        time (a deadline or completion "w working seconds after the epoch")."""
+        k, rest = divmod(w, DAY_S)
+        i = bisect.bisect_left(self._before, k + 1) - 1  # the working day with k before it
+        if k < 0 or i < 0 or i >= len(self._is_work) or not self._is_work[i]:
+            raise CalendarNotCovered(self.first + dt.timedelta(days=max(i, 0)), self.first, self.last)
+        day = self.first + dt.timedelta(days=i)
+        midnight = dt.datetime(day.year, day.month, day.day, tzinfo=self.tz)
+        return midnight + dt.timedelta(seconds=rest)
 
     def workdays_between(self, start: dt.datetime, end: dt.datetime) -> float:
         return (self.work_seconds(end) - self.work_seconds(start)) / DAY_S

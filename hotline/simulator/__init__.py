@@ -1,0 +1,1 @@
+"""The city-year event simulator (hotline simulate)."""
