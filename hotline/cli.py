@@ -109,6 +109,58 @@ def _cmd_compact(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_simulate(args: argparse.Namespace) -> int:
+    from hotline.settings import KafkaSettings
+    from hotline.simulator import demo, profile
+    from hotline.simulator.faults import FaultRates
+    from hotline.simulator.pacing import parse_speed
+    from hotline.simulator.progress import Progress
+    from hotline.simulator.run import estimate, simulate
+    from hotline.simulator.settings import SimulatorSettings
+    from hotline.simulator.sinks import open_sink
+
+    settings = SimulatorSettings()
+    doc = profile.load(args.profile)
+    if args.year:
+        doc = {**doc, "year": args.year}
+    if not 0 < args.scale <= 1:
+        print(f"hotline simulate: --scale {args.scale} is not in (0, 1]", file=sys.stderr)
+        return 2
+    if args.to == "file" and not args.out:
+        print("hotline simulate: --to file needs --out PATH (.ndjson, .ndjson.gz, or - for stdout)", file=sys.stderr)
+        return 2
+    if (args.wait or args.compare) and args.to == "file":
+        print("hotline simulate: --wait and --compare need --to http or kafka", file=sys.stderr)
+        return 2
+    faults = FaultRates.parse(args.faults) if args.faults else None
+    sink = open_sink(args.to, url=settings.ingest_url, token=settings.ingest_token.get_secret_value(),
+                     kafka=KafkaSettings(), path=args.out, batch_size=settings.batch_size,
+                     concurrency=settings.concurrency)
+    with_previous = not args.no_previous
+    progress = Progress(estimate(doc, args.scale, with_previous), tz=doc.get("timezone", "Asia/Shanghai"))
+    result = simulate(doc, sink, scale=args.scale, seed=args.seed, with_previous=with_previous, faults=faults,
+                      speed=parse_speed(args.speed), progress=progress)
+    say = demo.stderr
+    years = ", ".join(f"{y}: {result.stats.tickets[y]:,} tickets and {result.stats.calls[y]:,} calls"
+                      for y in sorted(result.stats.tickets))
+    say(f"simulated {years}; {result.stats.events:,} distinct events; sent {result.sent:,} in "
+        f"{result.wall_s:.1f} s ({result.events_per_s:,.0f} events/s); accepted {result.accepted:,}, "
+        f"rejected {result.rejected:,}")
+    if result.faults:
+        say("faults injected: " + ", ".join(f"{k} {v:,}" for k, v in sorted(result.faults.items())))
+    for reason, n in result.reasons.most_common(6):
+        say(f"  rejected {n:,}: {reason}")
+    if args.wait or args.compare:
+        waited = demo.wait_caught_up(result, args.seed, say, timeout_s=args.timeout)
+        say(f"the pipeline caught up {waited:.1f} s after the last event was sent")
+    if args.compare:
+        ok = demo.side_by_side(doc, settings, args.scale, say=print)
+        if args.addresses:
+            demo.addresses(settings, int(doc.get("year") or 0))
+        return 0 if ok else 3
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="hotline", description=__doc__.splitlines()[0])
     sub = p.add_subparsers(dest="command", required=True)
@@ -130,6 +182,24 @@ def build_parser() -> argparse.ArgumentParser:
     rb.set_defaults(func=_cmd_rebuild)
     sub.add_parser("compact", help="merge the facts tables to one version per entity (the API also does, "
                    "every HOTLINE_API_COMPACT_EVERY_S)").set_defaults(func=_cmd_compact)
+    sim = sub.add_parser("simulate", help="generate a city-year of events from a profile and send them")
+    sim.add_argument("--profile", default="huaian-2023",
+                     help="a profile JSON file or a built-in name (huaian-2023, riverside-2023)")
+    sim.add_argument("--year", type=int, help="simulate this year instead of the profile's")
+    sim.add_argument("--scale", type=float, default=1.0, help="counts × scale, in (0, 1] (default 1.0)")
+    sim.add_argument("--seed", type=int, default=1, help="the same seed gives the same events (default 1)")
+    sim.add_argument("--to", choices=("http", "kafka", "file"), default="http",
+                     help="the ingest service (default), the Kafka topics directly, or an NDJSON file")
+    sim.add_argument("--out", help="with --to file: the file (.gz compresses; - is stdout)")
+    sim.add_argument("--speed", default="fast", help="fast (default), realtime, or a factor like 3600x")
+    sim.add_argument("--faults", help="e.g. duplicate=0.01,reorder=0.01,late=0.001,malformed=0.001")
+    sim.add_argument("--no-previous", action="store_true", help="skip the previous year (no year-over-year)")
+    sim.add_argument("--wait", action="store_true", help="then wait until the facts hold every event")
+    sim.add_argument("--compare", action="store_true",
+                     help="then print the annual report side by side with the profile's figures (implies --wait)")
+    sim.add_argument("--addresses", action="store_true", help=argparse.SUPPRESS)
+    sim.add_argument("--timeout", type=float, default=3600, help="seconds to wait for the pipeline (default 3600)")
+    sim.set_defaults(func=_cmd_simulate)
     return p
 
 

@@ -1,7 +1,14 @@
-"""Who is reading: a bearer token names a reader and its scopes (`read`, `supply`)."""
+"""Who is reading: a bearer token names a reader and its scopes (`read`, `supply`).
+
+A browser cannot send a bearer header, so the printable report page would be out of reach: the
+same token is also accepted as the password of HTTP Basic (any user name), and the challenge
+offers Basic, so a browser asks for it once.
+"""
 
 from __future__ import annotations
 
+import base64
+import binascii
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -10,6 +17,18 @@ from services.api.errors import Forbidden, Unauthorized
 from services.api.settings import ReaderGrant
 
 REALM = 'Bearer realm="hotline-api"'
+BASIC = 'Basic realm="hotline-api", charset="UTF-8"'
+
+
+def _token(authorization: str | None) -> str | None:
+    if authorization and authorization[:6].lower() == "basic ":
+        try:
+            user_pass = base64.b64decode(authorization[6:].strip(), validate=True).decode("utf-8")
+        except (binascii.Error, UnicodeDecodeError):
+            return None
+        _, sep, password = user_pass.partition(":")
+        return password if sep and password else None
+    return bearer(authorization)
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,14 +44,15 @@ class Authenticator:
         self._by_digest = {digest(t): Reader(g.reader, frozenset(g.scopes)) for t, g in tokens.items()}
 
     def authenticate(self, authorization: str | None, scope: str) -> Reader:
-        token = bearer(authorization)
+        token = _token(authorization)
         if token is None:
-            raise Unauthorized("send a report token as 'Authorization: Bearer <token>'",
-                               headers={"WWW-Authenticate": REALM})
+            raise Unauthorized("send a report token as 'Authorization: Bearer <token>' "
+                               "(or, from a browser, as the password of HTTP Basic)",
+                               headers={"WWW-Authenticate": f"{REALM}, {BASIC}"})
         reader = self._by_digest.get(digest(token))
         if reader is None:
             raise Unauthorized("the bearer token is not known",
-                               headers={"WWW-Authenticate": f'{REALM}, error="invalid_token"'})
+                               headers={"WWW-Authenticate": f'{REALM}, error="invalid_token", {BASIC}'})
         if scope not in reader.scopes:
             raise Forbidden(f"this token lacks the '{scope}' scope",
                             headers={"WWW-Authenticate": f'{REALM}, error="insufficient_scope", scope="{scope}"'})

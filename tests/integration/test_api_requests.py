@@ -57,6 +57,16 @@ def test_tokens(api):
     assert r.status_code == 403 and "supply" in r.json()["detail"]
 
 
+def test_a_browser_reaches_the_printable_page_with_basic_auth(api):
+    """The challenge offers Basic so a browser asks once; the token is the password."""
+    challenge = api.get("/v1/reports/annual/2023", params={"format": "html"}).headers["www-authenticate"]
+    assert challenge.startswith("Bearer ") and 'Basic realm="hotline-api"' in challenge
+    page = api.get("/v1/reports/annual/2023", params={"format": "html"}, auth=("anyone", READER))
+    assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
+    assert api.get("/v1/reports/annual/2023", auth=("anyone", "wrong-token-x")).status_code == 401
+    assert api.get("/v1/reports/annual/2023", headers={"Authorization": "Basic !!!"}).status_code == 401
+
+
 def test_one_table_as_json_and_csv(api):
     whole = api.get("/v1/reports/annual/2023", headers=AUTH).json()
     part = api.get("/v1/reports/annual/2023/tables/demands", headers=AUTH)
