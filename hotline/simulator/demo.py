@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import sys
 import urllib.error
+import urllib.parse
 import urllib.request
 from collections.abc import Callable
 from typing import Any
@@ -24,8 +25,21 @@ class ReportUnavailable(HotlineError):
     pass
 
 
-def fetch_report(s: SimulatorSettings, year: int, top_n: int = 5, timeout_s: float = 120) -> dict[str, Any]:
-    url = f"{s.api_url}/v1/reports/annual/{year}?top_n={top_n}"
+def report_params(doc: dict[str, Any]) -> dict[str, Any]:
+    """The report parameters a profile's tables were computed with: enough TOP rows, and the
+    efficiency scope it states."""
+    tops = [len(doc.get("top_departments", {}).get("rows", []))]
+    tops += [len(v) for v in doc.get("top_categories", {}).values() if isinstance(v, list)]
+    params: dict[str, Any] = {"top_n": max([5, *tops])}
+    scope = doc.get("efficiency", {}).get("scope")
+    if scope:
+        params["efficiency_scope"] = scope
+    return params
+
+
+def fetch_report(s: SimulatorSettings, year: int, params: dict[str, Any] | None = None,
+                 timeout_s: float = 120) -> dict[str, Any]:
+    url = f"{s.api_url}/v1/reports/annual/{year}?{urllib.parse.urlencode(params or {})}"
     req = urllib.request.Request(url, headers={"Authorization": f"Bearer {s.api_token.get_secret_value()}"})
     try:
         with urllib.request.urlopen(req, timeout=timeout_s) as resp:
@@ -47,10 +61,7 @@ def wait_caught_up(result: RunResult, seed: int, say: Callable[[str], None], tim
 
 def side_by_side(doc: dict[str, Any], s: SimulatorSettings, scale: float, say: Callable[[str], None] = print) -> bool:
     """Print published vs computed; True when every checked figure is within its tolerance."""
-    year = int(doc.get("year") or 0)
-    rows_needed = max([len(doc.get("top_departments", {}).get("rows", []))]
-                      + [len(v) for k, v in doc.get("top_categories", {}).items() if isinstance(v, list)] + [5])
-    report = fetch_report(s, year, rows_needed)
+    report = fetch_report(s, int(doc.get("year") or 0), report_params(doc))
     rows = compare(doc, report, scale)
     say(format_table(rows))
     n = summary(rows)
