@@ -11,6 +11,9 @@ APT_PACKAGES=(clickhouse-server clickhouse-client)
 # instead of empty boxes. A chromium already on PATH is used as it is.
 command -v chromium >/dev/null || APT_PACKAGES+=(chromium)
 APT_PACKAGES+=(fonts-noto-cjk)
+# promtool checks and unit-tests the alert rules (tests/integration/test_prometheus_rules.py);
+# Debian ships it in the server's package. Only the binaries are wanted: no daemon (see below).
+APT_PACKAGES+=(prometheus)
 
 missing=()
 for p in "${APT_PACKAGES[@]}"; do
@@ -20,7 +23,24 @@ if ((${#missing[@]})); then
   SUDO=""; [ "$(id -u)" = 0 ] || SUDO="sudo"
   echo "bootstrap: installing Debian packages: ${missing[*]}"
   $SUDO apt-get update -qq
+  # A package's postinst starts its daemon (prometheus, clickhouse-server), but the stacks start
+  # their own servers and CI must not be left with one running. A policy-rc.d exiting 101 is
+  # Debian's switch for "start no service" (invoke-rc.d and deb-systemd-invoke obey it); one
+  # already there (Docker images have it) is left as it is.
+  guard=""
+  if [ ! -e /usr/sbin/policy-rc.d ]; then
+    guard=/usr/sbin/policy-rc.d
+    trap '$SUDO rm -f "$guard"' EXIT
+    printf '#!/bin/sh\n# written by hotline scripts/bootstrap.sh for the time of apt-get install\nexit 101\n' \
+      | $SUDO tee "$guard" >/dev/null
+    $SUDO chmod 755 "$guard"
+  fi
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  if [ -n "$guard" ]; then $SUDO rm -f "$guard"; trap - EXIT; fi
+  # The unit was enabled all the same: keep it from starting at the next boot under systemd.
+  if [[ " ${missing[*]} " == *" prometheus "* ]] && [ -d /run/systemd/system ]; then
+    $SUDO systemctl disable --now prometheus.service >/dev/null 2>&1 || true
+  fi
 fi
 
 PY=${PYTHON:-$(command -v python3.11 || command -v python3)}
