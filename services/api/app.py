@@ -58,7 +58,7 @@ def create_app(settings: ApiSettings | None = None) -> FastAPI:
         sl = ServiceLevel(d.service_level_threshold_s, d.service_level_denominator, d.short_abandon_s)
         live_figures = LiveFigures(reader, s.city.timezone, sl, refresh_s=s.live_refresh_s,
                                    max_wait_s=s.live_max_wait_s)
-        metrics.watch_live(lambda: live_figures.snapshot.computed_at_ms)
+        metrics.watch_live(live_figures)
         reports_ = Reports(reader, AnswerCache(s.cache_entries), metrics, s.city.name, s.city.timezone)
         app.state.components = Components(s, Authenticator(s.tokens), reader, reports_, live_figures, metrics)
         compactor = Compactor(s.clickhouse, s.compact_every_s)

@@ -14,6 +14,10 @@ Every label has a bounded set of values: `outcome` and `mode` are fixed words, `
 | hotline_ingest_publish_duration_seconds | histogram | | send until every broker ack |
 | hotline_ingest_deadletter_events_total | counter | producer | rejected events copied to the dead-letter topic |
 | hotline_ingest_broker_failures_total | counter | | requests answered 503 because the broker did not ack |
+| hotline_ingest_broker_up | gauge | | 1 when the broker answered the readiness check (cached a few seconds) at scrape time |
+| process_* | | | CPU, memory, file descriptors of this process |
+
+Counters: sum() over ingest instances; broker_up: min() (any instance cut off from the broker).
 """
 
 from __future__ import annotations
@@ -21,7 +25,7 @@ from __future__ import annotations
 import time
 from collections import Counter as Tally
 
-from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, ProcessCollector, generate_latest
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
 from starlette.types import ASGIApp, Receive, Scope, Send
 
@@ -63,6 +67,10 @@ class Metrics:
         self.broker_failures = Counter(
             "hotline_ingest_broker_failures", "requests answered 503: the broker did not acknowledge",
             registry=r)
+        self.broker_up = Gauge(
+            "hotline_ingest_broker_up", "1 when the broker answered the readiness check at scrape time, else 0; "
+            "min() over instances", registry=r)
+        ProcessCollector(registry=r)
 
     def judged(self, producer: str, mode: str, tally: Tally[tuple[str | None, str]]) -> None:
         """Count one request's events: `tally` maps (source prefix or None, status) to a count."""

@@ -13,11 +13,6 @@ user would, so the report holds nothing but the simulated cities.
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-from pathlib import Path
-
 import pytest
 
 from hotline.settings import ClickHouseSettings, KafkaSettings
@@ -28,31 +23,20 @@ from hotline.simulator.run import simulate
 from hotline.simulator.settings import SimulatorSettings
 from hotline.simulator.sinks import HttpSink, KafkaSink
 from hotline.storage.client import connect
+from tests.support.own_stack import own_stack
 
 pytestmark = [pytest.mark.stack, pytest.mark.kafka, pytest.mark.clickhouse]
 
-REPO = Path(__file__).resolve().parents[2]
 PORTS = {"HOTLINE_CLICKHOUSE_PORT": "19500", "HOTLINE_CLICKHOUSE_HTTP_PORT": "18523",
          "HOTLINE_KAFKA_BOOTSTRAP_SERVERS": "127.0.0.1:19592", "HOTLINE_INGEST_PORT": "18580",
          "HOTLINE_API_PORT": "18590", "HOTLINE_AGGREGATE_PORT": "16566"}
 FAULTS = FaultRates(duplicate=0.01, reorder=0.01, late=0.002, malformed=0.001)
 
 
-def _hotline(env: dict[str, str], *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "hotline.cli", *args], env=env, cwd=REPO,
-                          capture_output=True, text=True, timeout=300)
-
-
 @pytest.fixture(scope="module")
 def fidelity_stack():
-    env = {**os.environ, **PORTS, "HOTLINE_STATE_DIR": str(REPO / ".state" / "fidelity")}
-    _hotline(env, "down", "--purge")
-    up = _hotline(env, "up")
-    try:
-        assert up.returncode == 0, up.stdout + up.stderr
+    with own_stack("fidelity", PORTS) as env:
         yield env
-    finally:
-        _hotline(env, "down", "--purge")
 
 
 def _run(env, doc, sink, *, scale: float, seed: int):

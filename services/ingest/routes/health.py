@@ -42,4 +42,6 @@ async def readyz(c: ComponentsDep) -> Response:
     responses={200: {"content": {CONTENT_TYPE.split(";")[0]: {}}, "description": "see services/ingest/metrics.py"}},
 )
 async def metrics(c: ComponentsDep) -> Response:
+    # Reachability as Prometheus sees it at scrape time (the check is cached a few seconds).
+    c.metrics.broker_up.set(0 if await c.publisher.not_ready() else 1)
     return Response(c.metrics.exposition(), media_type=CONTENT_TYPE)
