@@ -182,8 +182,12 @@ def _fill(total: int, given: dict[str, int | None], shares: dict[str, float], wh
     if not missing or rest < 0:
         if total and abs(rest) > 0.01 * total + 2:
             raise ProfileError(f"{what}: the parts add up to {sum(known.values()):,}, not the total {total:,}")
-        weights = [known.get(k, 0) for k in given]
-        return dict(zip(given, apportion(total, weights) if any(weights) else [0] * len(given)))
+        # Rounded printed percentages: the largest part takes the difference, where it is the
+        # smallest change relative to the part (and to its year-over-year figure).
+        parts = {k: known.get(k, 0) for k in given}
+        largest = max(parts, key=lambda k: parts[k])
+        parts[largest] += rest
+        return parts
     weights = [shares.get(k, 0.0) for k in missing]
     if not any(weights):
         weights = [1.0] * len(missing)  # the profile left only parts without a default share
