@@ -10,6 +10,7 @@ Every label has a bounded set of values: `outcome` and `mode` are fixed words, `
 | hotline_ingest_requests_total | counter | outcome | POST /v1/events by outcome (see OUTCOMES) |
 | hotline_ingest_request_duration_seconds | histogram | outcome | time to answer a POST /v1/events |
 | hotline_ingest_events_total | counter | producer, source_prefix, status | events accepted / rejected |
+| hotline_ingest_rejected_events_total | counter | producer, reason | rejected events by the attribute their first violation names (triage.reason_of) |
 | hotline_ingest_batch_events | histogram | mode | events per request that got per-event results |
 | hotline_ingest_publish_duration_seconds | histogram | | send until every broker ack |
 | hotline_ingest_deadletter_events_total | counter | producer | rejected events copied to the dead-letter topic |
@@ -55,6 +56,9 @@ class Metrics:
         self.events = Counter(
             "hotline_ingest_events", "events by producer, configured source prefix and status",
             ["producer", "source_prefix", "status"], registry=r)
+        self.rejected = Counter(
+            "hotline_ingest_rejected_events", "rejected events by producer and reason (the attribute "
+            "the first violation names: time, subject, data, …)", ["producer", "reason"], registry=r)
         self.batch_events = Histogram(
             "hotline_ingest_batch_events", "events per request judged event by event", ["mode"],
             buckets=_BATCH_BUCKETS, registry=r)
@@ -72,8 +76,12 @@ class Metrics:
             "min() over instances", registry=r)
         ProcessCollector(registry=r)
 
-    def judged(self, producer: str, mode: str, tally: Tally[tuple[str | None, str]]) -> None:
-        """Count one request's events: `tally` maps (source prefix or None, status) to a count."""
+    def judged(self, producer: str, mode: str, tally: Tally[tuple[str | None, str]],
+               reasons: Tally[str] | None = None) -> None:
+        """Count one request's events: `tally` maps (source prefix or None, status) to a count,
+        `reasons` the rejected ones' reasons to a count."""
+        for reason, n in (reasons or {}).items():
+            self.rejected.labels(producer, reason).inc(n)
         total = 0
         for (prefix, status), n in tally.items():
             self.events.labels(producer, prefix or "none", status).inc(n)

@@ -37,6 +37,7 @@ class Triage:
     accepted: int = 0
     rejected: int = 0
     tally: Counter[tuple[str | None, str]] = field(default_factory=Counter)
+    reasons: Counter[str] = field(default_factory=Counter)  # rejected events by reason_of()
 
     @property
     def status_code(self) -> int:
@@ -103,6 +104,27 @@ def _reject(
     out.messages.append(Message(kafka.topic_deadletter, key, value, JSON_HEADERS))
     out.rejected += 1
     out.tally[prefix, REJECTED] += 1
+    out.reasons[reason_of(violations)] += 1
+
+
+# CloudEvents attributes a rejection can name; anything else is an extension attribute.
+_ATTRIBUTES = frozenset({"specversion", "id", "source", "type", "time", "subject", "datacontenttype",
+                         "dataschema", "data", "data_base64"})
+
+
+def reason_of(violations: Sequence[Violation]) -> str:
+    """A bounded label for a rejected event (a metric label, never a value from the event): the
+    attribute its first violation is about, `event` when it is not an object, `size`,
+    `nesting`, or `extension`."""
+    first = violations[0] if violations else None
+    if first is None:
+        return "other"
+    if first is TOO_DEEP:
+        return "nesting"
+    if not first.path:
+        return "size" if first.rule.startswith("must not exceed") else "event"
+    head = first.path.split(".", 1)[0].split("[", 1)[0]
+    return head if head in _ATTRIBUTES else "extension"
 
 
 def _text(raw: object, name: str) -> str | None:

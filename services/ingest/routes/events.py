@@ -72,7 +72,7 @@ async def post_events(request: Request, c: ComponentsDep, _doc: BearerDoc = None
             c.metrics.broker_failures.inc()
             raise
         c.metrics.publish_duration.observe(time.perf_counter() - start)
-    c.metrics.judged(producer.name, mode.value, judged.tally)
+    c.metrics.judged(producer.name, mode.value, judged.tally, judged.reasons)
     return Response(judged.body(), status_code=judged.status_code, media_type="application/json")
 
 
