@@ -245,13 +245,24 @@ _RIGHT = (False, True, True, True, False)
 
 
 def format_table(rows: Iterable[Row], *, only_failed: bool = False) -> str:
-    """Monospace table; CJK characters count as two columns (ambiguous-width ones as one)."""
+    """Monospace table; CJK characters count as two columns (ambiguous-width ones as one).
+    Notes are numbered in the status column and listed under the table, so that one long note
+    does not widen every line."""
     shown = [r for r in rows if r.ok is False] if only_failed else list(rows)
-    lines = [_HEADER] + [(r.label, _value(r.published, r.measure), _value(r.expected, r.measure),
-                          _value(r.computed, r.measure), _status(r)) for r in shown]
+    notes: dict[str, int] = {}
+    lines = [_HEADER]
+    for r in shown:
+        status = _status(r)
+        if r.note:
+            status += f" [{notes.setdefault(r.note, len(notes) + 1)}]"
+        lines.append((r.label, _value(r.published, r.measure), _value(r.expected, r.measure),
+                      _value(r.computed, r.measure), status))
     widths = [max(display_width(line[i]) for line in lines) for i in range(len(_HEADER))]
     out = [_line(cells, widths) for cells in lines]
     out.insert(1, "  ".join("-" * w for w in widths))
+    if notes:
+        out.append("")
+        out += [f"[{n}] {note}" for note, n in notes.items()]
     return "\n".join(out)
 
 
@@ -277,5 +288,4 @@ def _value(value: float | None, kind: Measure) -> str:
 
 
 def _status(row: Row) -> str:
-    mark = {True: "✓", False: "✗", None: "–"}[row.ok]
-    return f"{mark} {row.note}" if row.note else mark
+    return {True: "✓", False: "✗", None: "–"}[row.ok]
