@@ -14,6 +14,8 @@ import re
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from hotline.report_keys import CALL_YOY
+
 Path = tuple[str, ...]
 Measure = Literal["count", "rate", "average", "yoy"]
 
@@ -163,17 +165,6 @@ def denominator(path: Path, report: dict, profile: dict, scale: float) -> float 
     return at_scale(_dotted(template.format(name=name)), report, profile, scale)
 
 
-_CALL_YOY = {
-    "inbound_answered": ("inbound", "answered"), "avg_wait_s": ("inbound", "avg_wait_s"),
-    "inbound_avg_talk_s": ("inbound", "avg_talk_s"), "inbound_over_10min": ("inbound", "over_10min_pct"),
-    "outbound_count": ("outbound", "count"), "outbound_avg_talk_s": ("outbound", "avg_talk_s"),
-    "outbound_over_10min": ("outbound", "over_10min_pct"), "all_count": ("all", "count"),
-    "inbound_offered": ("inbound", "offered"), "inbound_abandoned": ("inbound", "abandoned"),
-    "answer_rate": ("inbound", "answer_rate_pct"), "inbound_longest_talk_s": ("inbound", "longest_talk_s"),
-    "all_avg_talk_s": ("all", "avg_talk_s"), "all_over_10min": ("all", "over_10min_pct"),
-}
-
-
 def yoy_target(path: Path, profile: dict, report: dict) -> Path | None:
     """The figure a yoy value compares (assemble.py's _yoy_tables), None if unknown."""
     if path[-1] == "yoy_pct":  # a row of a TOP-N table
@@ -188,7 +179,7 @@ def yoy_target(path: Path, profile: dict, report: dict) -> Path | None:
     if table == ("calls",):
         if re.fullmatch(r"service_level_\d+s", key):
             return ("calls", "inbound", key + "_pct")
-        return ("calls", *_CALL_YOY[key]) if key in _CALL_YOY else None
+        return ("calls", *CALL_YOY[key]) if key in CALL_YOY else None
     if table == ("efficiency",) and (m := re.fullmatch(r"(consult|non_consult)_(count|avg_handling)", key)):
         return ("efficiency", m[1], "count" if m[2] == "count" else "avg_handling_workdays")
     if table == ("tags",):

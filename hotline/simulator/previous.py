@@ -12,16 +12,12 @@ from __future__ import annotations
 import copy
 from typing import Any
 
+from hotline.report_keys import CALL_YOY, service_level_yoy
 from hotline.simulator.profile import HANDLINGS, KINDS, SOURCES, get
 
 _COLS = ("total", *SOURCES, *HANDLINGS)
-# (figure, its yoy key) for the calls table; assemble.py's pairs.
-_CALLS = (("inbound.answered", "inbound_answered"), ("inbound.service_level_30s_pct", "service_level_30s"),
-          ("inbound.avg_wait_s", "avg_wait_s"), ("inbound.avg_talk_s", "inbound_avg_talk_s"),
-          ("inbound.over_10min_pct", "inbound_over_10min"), ("outbound.count", "outbound_count"),
-          ("outbound.avg_talk_s", "outbound_avg_talk_s"), ("outbound.over_10min_pct", "outbound_over_10min"),
-          ("inbound.offered", "inbound_offered"), ("inbound.answer_rate_pct", "answer_rate"),
-          ("inbound.longest_talk_s", "inbound_longest_talk_s"))
+# (figure, its yoy key) of the calls table, as the API computes them (hotline/report_keys.py).
+_CALLS = tuple((f"{row}.{key}", y) for y, (row, key) in (*CALL_YOY.items(), service_level_yoy(30)))
 
 
 def _back(value: Any, yoy: Any, ratio: float | None) -> Any:
@@ -58,11 +54,12 @@ def previous(doc: dict[str, Any]) -> dict[str, Any]:
 
     if isinstance(doc.get("calls"), dict):
         ratios = {"inbound": _ratio(doc, "calls.inbound.answered", "calls.yoy_pct.inbound_answered") or every,
-                  "outbound": _ratio(doc, "calls.outbound.count", "calls.yoy_pct.outbound_count") or every}
+                  "outbound": _ratio(doc, "calls.outbound.count", "calls.yoy_pct.outbound_count") or every,
+                  "all": _ratio(doc, "calls.all.count", "calls.yoy_pct.all_count") or every}
         for path, y in _CALLS:
             row, key = path.split(".")
             if get(doc, f"calls.{path}") is not None:
-                count = key in ("answered", "count", "offered")
+                count = key in ("answered", "count", "offered", "abandoned")
                 out["calls"][row][key] = _back(doc["calls"][row][key], get(doc, f"calls.yoy_pct.{y}"),
                                                ratios[row] if count else None)
         if get(doc, "calls.outbound.dialled") is not None:

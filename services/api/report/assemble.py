@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from hotline.report_keys import CALL_YOY, service_level_yoy
 from services.api.report import figures, labels
 from services.api.report.cube import Cube
 from services.api.report.figures import HANDLINGS, SOURCES, ServiceLevel
@@ -82,16 +83,8 @@ def _yoy_tables(now: dict[str, Any], then: dict[str, Any], sl: ServiceLevel) -> 
     d["yoy_pct"]["completion_rate"] = yoy(d["completion_rate_pct"], pd["completion_rate_pct"])
 
     c, pc = now["calls"], then["calls"]
-    pairs = {
-        "inbound_answered": ("inbound", "answered"), sl.key: ("inbound", f"{sl.key}_pct"),
-        "avg_wait_s": ("inbound", "avg_wait_s"), "inbound_avg_talk_s": ("inbound", "avg_talk_s"),
-        "inbound_over_10min": ("inbound", "over_10min_pct"), "outbound_count": ("outbound", "count"),
-        "outbound_avg_talk_s": ("outbound", "avg_talk_s"), "outbound_over_10min": ("outbound", "over_10min_pct"),
-        "all_count": ("all", "count"), "inbound_offered": ("inbound", "offered"),
-        "inbound_abandoned": ("inbound", "abandoned"), "answer_rate": ("inbound", "answer_rate_pct"),
-        "inbound_longest_talk_s": ("inbound", "longest_talk_s"), "all_avg_talk_s": ("all", "avg_talk_s"),
-        "all_over_10min": ("all", "over_10min_pct"),
-    }
+    sl_key, sl_figure = service_level_yoy(sl.threshold_s)
+    pairs = {**CALL_YOY, sl_key: sl_figure}
     c["yoy_pct"] = {k: yoy(c[a][b], pc[a][b]) for k, (a, b) in pairs.items()}
 
     e, pe = now["efficiency"], then["efficiency"]
