@@ -78,11 +78,14 @@ def test_check_config() -> None:
 
 
 def test_check_rules() -> None:
-    promtool("check", "rules", *map(rel, RULE_FILES))
+    out = promtool("check", "rules", *map(rel, RULE_FILES))
+    assert "SUCCESS: 10 rules found" in out, out  # the ten alerts of deploy/prometheus/rules/hotline.yml
 
 
 def test_rules_unit_tests() -> None:
-    promtool("test", "rules", *map(rel, TEST_FILES))
+    out = promtool("test", "rules", *map(rel, TEST_FILES))
+    # promtool prints one SUCCESS per test file whose every case held (a failed case exits 1)
+    assert out.count("SUCCESS") == len(TEST_FILES) and "FAILED" not in out, out
 
 
 # --- plain checks ------------------------------------------------------------------------------
