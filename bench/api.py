@@ -196,16 +196,20 @@ def http_reports(ch, base: str, api: Proc, chp: Proc, cold_n: int, cached_n: int
         out.setdefault("bytes", {})[fmt] = len(r.content)
         return took
 
+    def cold_misses(client: httpx.Client, invalidate_first) -> dict:
+        """cold_n reports computed afresh (each after `invalidate_first()`), with the CPU they cost."""
+        cpu0, ch0 = api.cpu_s(), chp.cpu_s()
+        took = []
+        for _ in range(cold_n):
+            invalidate_first()
+            took.append(get(client, "json", "miss"))
+        return {**summary(took), "api_cpu_s_per_report": round((api.cpu_s() - cpu0) / cold_n, 3),
+                "clickhouse_cpu_s_per_report": round((chp.cpu_s() - ch0) / cold_n, 3)}
+
     with httpx.Client(base_url=base, timeout=300) as client:
         invalidate(ch)
         out["first_request_ms"] = round(get(client, "json", "miss") * 1000, 1)
-        cpu0, ch0 = api.cpu_s(), chp.cpu_s()
-        cold = []
-        for _ in range(cold_n):
-            invalidate(ch)
-            cold.append(get(client, "json", "miss"))
-        out["cold"] = {**summary(cold), "api_cpu_s_per_report": round((api.cpu_s() - cpu0) / cold_n, 3),
-                       "clickhouse_cpu_s_per_report": round((chp.cpu_s() - ch0) / cold_n, 3),
+        out["cold"] = {**cold_misses(client, lambda: invalidate(ch)),
                        "clickhouse_caches": "warm (mark cache from the previous runs; OS page cache warm)"}
         dropped = []
         for _ in range(3):
@@ -220,13 +224,7 @@ def http_reports(ch, base: str, api: Proc, chp: Proc, cold_n: int, cached_n: int
         for entity in ("ticket", "call"):
             compaction.compact(ch, DATABASE, entity)
         out["compaction_s"] = round(time.perf_counter() - t, 1)
-        cpu0, ch0 = api.cpu_s(), chp.cpu_s()
-        compacted = []
-        for _ in range(cold_n):
-            invalidate_supplied(ch)
-            compacted.append(get(client, "json", "miss"))
-        out["cold_compacted"] = {**summary(compacted), "api_cpu_s_per_report": round((api.cpu_s() - cpu0) / cold_n, 3),
-                                 "clickhouse_cpu_s_per_report": round((chp.cpu_s() - ch0) / cold_n, 3)}
+        out["cold_compacted"] = cold_misses(client, lambda: invalidate_supplied(ch))
         cpu0 = api.cpu_s()
         out["cached"] = {**summary(timed(lambda: get(client, "json", "hit"), cached_n), percentiles=True),
                          "api_cpu_ms_per_request": round((api.cpu_s() - cpu0) / cached_n * 1000, 2)}
