@@ -7,9 +7,6 @@ from clickhouse_driver import Client
 from hotline.settings import ClickHouseSettings
 
 
-# For connections that send long id lists (hotline/storage/facts.py chunks them to ~2 MiB).
-WRITER_SETTINGS = {"max_query_size": 8 << 20}
-
 
 def connect(settings: ClickHouseSettings, *, database: bool = True, **client_settings) -> Client:
     """A new client; `database=False` connects to `default` (the database may not exist yet).

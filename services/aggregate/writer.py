@@ -17,7 +17,7 @@ from clickhouse_driver.errors import Error as DriverError
 from hotline.errors import HotlineError
 from hotline.settings import ClickHouseSettings
 from hotline.storage import facts
-from hotline.storage.client import WRITER_SETTINGS, connect
+from hotline.storage.client import connect
 from hotline.storage.event_rows import insert_sql
 from services.aggregate.prepare import Prepared
 
@@ -33,7 +33,7 @@ class ClickHouseWriter:
     def __init__(self, settings: ClickHouseSettings, timezone: str):
         self.settings = settings
         self.timezone = timezone
-        self.client = connect(settings, **WRITER_SETTINGS)
+        self.client = connect(settings)
         self._token_ok: bool | None = None
 
     def write(self, batch: Prepared, dedup_token: str | None = None) -> None:

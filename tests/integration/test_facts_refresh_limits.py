@@ -1,5 +1,6 @@
-"""A batch touching more ids than fit one query under ClickHouse's default limits (256 KiB of
-query text, 50 000 AST elements) is refreshed, not refused (and then retried forever)."""
+"""A batch touching more ids than would fit one query's text under ClickHouse's default limits
+(256 KiB, 50 000 AST elements) is refreshed, not refused (and then retried forever): the ids
+travel as external data, not as text."""
 
 import datetime as dt
 import uuid
@@ -10,7 +11,7 @@ import pytest
 from hotline.calendar import for_timezone
 from hotline.settings import PrivacySettings
 from hotline.storage import facts
-from hotline.storage.client import WRITER_SETTINGS, connect
+from hotline.storage.client import connect
 from services.aggregate.prepare import Incoming, prepare
 from services.aggregate.writer import ClickHouseWriter
 
@@ -33,8 +34,8 @@ def test_refresh_of_60000_long_ids_is_accepted(local_stack):
     writer.close()
 
     ids = [f"limits-{uuid.uuid4()}" for _ in range(60_000)] + real  # ~2.6 MB of ids in all
-    assert sum(len(i) + 4 for i in ids) > 256 * 1024 and len(ids) > 50_000  # one query would be refused
-    client = connect(local_stack.clickhouse, **WRITER_SETTINGS)
+    assert sum(len(i) + 4 for i in ids) > 256 * 1024 and len(ids) > 50_000  # as query text, refused
+    client = connect(local_stack.clickhouse)
     try:
         facts.refresh(client, db, "Asia/Shanghai", "ticket", ids)
         facts.refresh(client, db, "Asia/Shanghai", "call", ids)

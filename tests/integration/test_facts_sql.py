@@ -60,8 +60,8 @@ class Driver:
     def __init__(self, client):
         self.client = client
 
-    def execute(self, q, params=None):
-        return self.client.execute(q, params)
+    def execute(self, q, params=None, *, external_tables=None):
+        return self.client.execute(q, params, external_tables=external_tables)
 
     def insert(self, q, rows):
         self.client.execute(q, rows)

@@ -35,8 +35,22 @@ class ChdbEngine:
                              for k, v in params.items()}
         return self.session.query(query, fmt).bytes().decode()
 
-    def execute(self, query: str, params: dict[str, Any] | None = None) -> list[tuple[str, ...]]:
-        return [tuple(line.split("\t")) for line in self.text(query, params).splitlines() if line]
+    def execute(self, query: str, params: dict[str, Any] | None = None, *,
+                external_tables: list[dict[str, Any]] | None = None) -> list[tuple[str, ...]]:
+        """`external_tables` as clickhouse-driver takes them (the native protocol's external
+        data, which chdb lacks): made as Memory tables of the session's current database for the
+        query, so the query text is the one the server runs."""
+        for t in external_tables or ():
+            columns = ", ".join(f"{name} {type_}" for name, type_ in t["structure"])
+            self.session.query(f"CREATE TABLE {t['name']} ({columns}) ENGINE = Memory")
+            names = [name for name, _ in t["structure"]]
+            if t["data"]:
+                self.insert(f"INSERT INTO {t['name']} VALUES", [tuple(r[n] for n in names) for r in t["data"]])
+        try:
+            return [tuple(line.split("\t")) for line in self.text(query, params).splitlines() if line]
+        finally:
+            for t in external_tables or ():
+                self.session.query(f"DROP TABLE IF EXISTS {t['name']}")
 
     def insert(self, query: str, rows: list[tuple]) -> None:
         self.session.query(query + " " + ",".join("(" + ",".join(map(_literal, r)) + ")" for r in rows))
