@@ -64,7 +64,10 @@ class WorkCalendar:
 
     def work_seconds(self, t: dt.datetime) -> int:
         """W(t): monotonic non-decreasing in t, whole seconds."""
-        local = self.local(t)
+        return self.work_seconds_local(self.local(t))
+
+    def work_seconds_local(self, local: dt.datetime) -> int:
+        """W(t) of `local` = self.local(t), for a caller that needs the local time as well."""
         i = self._index(local.date())
         w = self._before[i] * DAY_S
         if self._is_work[i]:

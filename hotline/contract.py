@@ -73,6 +73,9 @@ SCHEMAS_DIR_ENV = "HOTLINE_SCHEMAS_DIR"
 CONTRACT_VERSION = "v1"
 
 _NOT_AN_OBJECT = "an event must be a JSON object"
+# envelope.json's propertyNames pattern (checked equal when the schemas load).
+_NAME_PATTERN = "^([a-z0-9]+|data_base64)$(?!\\n)"
+_NAME = re.compile(r"[a-z0-9]+|data_base64")
 _DATE_TIME = re.compile(
     r"[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])[Tt]([01][0-9]|2[0-3]):[0-5][0-9]"
     r":([0-5][0-9]|60)(\.[0-9]+)?([Zz]|[+-]([01][0-9]|2[0-3]):[0-5][0-9])"
@@ -126,6 +129,8 @@ def validate_event(obj: object) -> dict[str, Any]:
     envelope, data_schemas = _contract()
     stage: tuple[str, ...] = ()
     try:
+        if not _names_ok(obj):
+            raise fastjsonschema.JsonSchemaValueException("attribute name")
         envelope.check(obj)
         data = obj.get("data")  # a present null already failed the envelope
         stage = ("data",)
@@ -176,17 +181,49 @@ def _contract() -> tuple[_Schema, Mapping[str, _Schema]]:
         t: json.loads((folder / "data" / f"{t}.json").read_text(encoding="utf-8"))
         for t in sorted(EVENT_TYPES)
     }
-    return _compile(envelope), MappingProxyType({t: _compile(s) for t, s in data.items()})
+    return _compile(envelope, _fast_copy(envelope)), MappingProxyType({t: _compile(s) for t, s in data.items()})
 
 
-def _compile(schema: dict[str, Any]) -> _Schema:
+# Attribute names already seen to match the envelope's propertyNames pattern. Bounded: names are
+# producer input, and a flood of new ones must not grow memory (past the bound: matched each time).
+_NAMES_SEEN: set[str] = set()
+_NAMES_SEEN_MAX = 1024
+
+
+def _names_ok(obj: dict[str, Any]) -> bool:
+    """The envelope's propertyNames rule, with a regex match only for a name not seen before."""
+    for name in obj:
+        if name not in _NAMES_SEEN:
+            if not isinstance(name, str) or _NAME.fullmatch(name) is None:
+                return False
+            if len(_NAMES_SEEN) < _NAMES_SEEN_MAX:
+                _NAMES_SEEN.add(name)
+    return True
+
+
+def _fast_copy(envelope: dict[str, Any]) -> dict[str, Any]:
+    """The envelope for the compiled check, without two rules checked more cheaply elsewhere:
+    propertyNames (`_names_ok`, a regex per name per event otherwise) and the time pattern (the
+    date-time format, `_is_date_time`, matches the same pattern). The full schema still explains
+    every failure (`_violations`), so messages are unchanged."""
+    fast = json.loads(json.dumps(envelope))
+    if fast.pop("propertyNames", {}).get("pattern") != _NAME_PATTERN:
+        raise RuntimeError("envelope.json: propertyNames differs from hotline.contract._NAME_PATTERN")
+    time = fast["properties"]["time"]
+    if time.get("format") != "date-time":
+        raise RuntimeError("envelope.json: time is no longer checked by the date-time format")
+    time.pop("pattern", None)
+    return fast
+
+
+def _compile(schema: dict[str, Any], check_schema: dict[str, Any] | None = None) -> _Schema:
     Draft7Validator.check_schema(schema)
     checker = FormatChecker(formats=())
     checker.checks("date-time")(_is_date_time)
     return _Schema(
         # use_default=False: a `default` documents the contract; the event is kept as sent.
         check=fastjsonschema.compile(
-            schema, formats={"date-time": _is_date_time}, use_default=False
+            check_schema or schema, formats={"date-time": _is_date_time}, use_default=False
         ),
         explain=Draft7Validator(schema, format_checker=checker),
     )

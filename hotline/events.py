@@ -35,7 +35,8 @@ def parse_time(value: str) -> dt.datetime:
 
 
 def epoch_ms(t: dt.datetime) -> int:
-    return int(t.timestamp() * 1000 + (0.5 if t.timestamp() >= 0 else -0.5))
+    s = t.timestamp()
+    return int(s * 1000 + (0.5 if s >= 0 else -0.5))
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,6 +67,7 @@ def to_record(event: dict[str, Any], calendar: WorkCalendar) -> EventRecord:
     Raises CalendarNotCovered for a time outside the working-day calendar.
     """
     t = parse_time(event["time"])
+    local = calendar.local(t)
     data = event.get("data") or {}
     deadline = data.get("deadline") if event["type"] == "hotline.ticket.dispatched" else None
     return EventRecord(
@@ -75,8 +77,8 @@ def to_record(event: dict[str, Any], calendar: WorkCalendar) -> EventRecord:
         id=event["id"],
         type=event["type"],
         time_ms=epoch_ms(t),
-        local_date=calendar.local(t).date(),
-        work_s=calendar.work_seconds(t),
+        local_date=local.date(),
+        work_s=calendar.work_seconds_local(local),
         data=data,
         extensions={k: v for k, v in event.items() if k not in _STANDARD},
         deadline_ms=epoch_ms(parse_time(deadline)) if isinstance(deadline, str) else 0,

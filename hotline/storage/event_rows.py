@@ -15,12 +15,15 @@ EVENT_COLUMNS = (
 INSERT_EVENTS = "INSERT INTO {database}.events ({columns}) VALUES".format  # rows travel separately
 
 
+_EPOCH = dt.datetime(1970, 1, 1)  # naive UTC, as the driver writes DateTime
+
+
 def to_row(r: EventRecord, topic: str, partition: int, offset: int, ingested_at: dt.datetime) -> tuple:
     return (
         r.entity, r.subject, r.source, r.id, r.type,
-        dt.datetime.fromtimestamp(r.time_ms // 1000, dt.timezone.utc).replace(tzinfo=None),
+        _EPOCH + dt.timedelta(seconds=r.time_ms // 1000),
         r.time_ms, r.local_date, r.work_s, data_json(r),
-        orjson.dumps(r.extensions).decode(), r.deadline_ms, list(r.tags),
+        orjson.dumps(r.extensions).decode() if r.extensions else "{}", r.deadline_ms, list(r.tags),
         topic, partition, offset, ingested_at,
     )
 

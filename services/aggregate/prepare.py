@@ -12,6 +12,7 @@ import datetime as dt
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from hotline import deadletter
 from hotline.calendar import CalendarNotCovered, WorkCalendar
@@ -22,9 +23,9 @@ from hotline.storage.event_rows import to_row
 from services.aggregate.decode import Undecodable, decode
 
 
-@dataclass(frozen=True)
-class Incoming:
-    """One consumed message, with where it came from (offsets travel with the data)."""
+class Incoming(NamedTuple):
+    """One consumed message, with where it came from (offsets travel with the data). A named
+    tuple: one is built per consumed message, and a frozen dataclass costs ~4x as much to build."""
 
     topic: str
     partition: int
