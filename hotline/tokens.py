@@ -27,6 +27,19 @@ def weak(secret: str, min_length: int = MIN_TOKEN_CHARS) -> bool:
     return len(secret) < min_length or bool(_PLACEHOLDER.search(secret)) or len(set(secret)) < 8
 
 
+def secret_problem(variable: str, secret: str, min_length: int, *, default: str | None = None) -> str | None:
+    """Why production refuses the secret in `variable`, or None when it is fine. The message
+    names the variable and the rule, never the value (not even its length)."""
+    if not secret:
+        return f"{variable} must be set"
+    if default is not None and secret == default:
+        return f"{variable} is the development default"
+    if weak(secret, min_length):
+        return (f"{variable} must be a random secret of at least {min_length} characters "
+                "(not a placeholder, at least 8 distinct characters)")
+    return None
+
+
 def digest(token: str) -> bytes:
     return hashlib.sha256(token.encode("utf-8")).digest()
 
