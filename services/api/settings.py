@@ -21,7 +21,7 @@ from pydantic import AliasChoices, BaseModel, Field, field_validator, model_vali
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from hotline import tokens as bearer_tokens
-from hotline.settings import CitySettings, ClickHouseSettings
+from hotline.settings import MIN_PASSWORD_CHARS, CitySettings, ClickHouseSettings
 from hotline.tokens import DEV_TOKEN
 
 DEV_READER = "dev"
@@ -85,6 +85,11 @@ class ApiSettings(BaseSettings):
     clickhouse: ClickHouseSettings = Field(default_factory=ClickHouseSettings)
     city: CitySettings = Field(default_factory=CitySettings)
 
+    @field_validator("tokens", mode="before")
+    @classmethod
+    def _grants(cls, v: object) -> object:
+        return bearer_tokens.grants(v, ReaderGrant, "HOTLINE_API_TOKENS")
+
     @field_validator("tokens")
     @classmethod
     def _token_syntax(cls, v: dict[str, ReaderGrant] | None) -> dict[str, ReaderGrant] | None:
@@ -105,6 +110,10 @@ class ApiSettings(BaseSettings):
             return self
         owners = {t: g.reader for t, g in (self.tokens or {}).items()}
         problems = bearer_tokens.production_problems(owners, "HOTLINE_API_TOKENS", "reader")
+        # Checked here too: a ClickHouseSettings built without HOTLINE_ENV is a development one.
+        password = bearer_tokens.secret_problem(
+            "HOTLINE_CLICKHOUSE_PASSWORD", self.clickhouse.password.get_secret_value(), MIN_PASSWORD_CHARS)
+        problems += [password] if password else []
         if problems:
             raise ValueError("HOTLINE_ENV=production: " + "; ".join(problems))
         return self
