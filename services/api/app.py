@@ -12,7 +12,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from services.api import errors
+from services.api import access_log, errors
 from services.api.auth import Authenticator
 from services.api.cache import AnswerCache
 from services.api.compactor import Compactor
@@ -58,6 +58,7 @@ def create_app(settings: ApiSettings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         s = settings if settings is not None else ApiSettings()
         assert s.tokens is not None
+        access_log.install()
         reader = FactsReader(s.clickhouse)
         d = s.report
         sl = ServiceLevel(d.service_level_threshold_s, d.service_level_denominator, d.short_abandon_s)

@@ -106,3 +106,14 @@ def test_report_defaults_come_from_the_environment(monkeypatch):
     monkeypatch.setenv("HOTLINE_API_REPORT__SERVICE_LEVEL_DENOMINATOR", "answered")
     d = ApiSettings().report
     assert (d.top_n, d.service_level_denominator, d.service_level_threshold_s) == (7, "answered", 30)
+
+
+def test_the_access_log_drops_query_strings():
+    import logging
+
+    from services.api.access_log import DropQueryString
+
+    record = logging.LogRecord("uvicorn.access", logging.INFO, "h", 1, '%s - "%s %s HTTP/%s" %d',
+                               ("127.0.0.1:5", "GET", "/v1/series?from=13913570018&to=x", "1.1", 400), None)
+    assert DropQueryString().filter(record)
+    assert record.getMessage() == '127.0.0.1:5 - "GET /v1/series?… HTTP/1.1" 400'
