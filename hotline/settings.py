@@ -16,6 +16,8 @@ from typing import Literal
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from hotline.tokens import secret_problem, weak
+
 REPO_ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -42,21 +44,35 @@ class StackSettings(BaseSettings):
         return v.expanduser().resolve()
 
 
+# A ClickHouse password shorter than this is taken for a placeholder in production.
+MIN_PASSWORD_CHARS = 16
+
+
 class ClickHouseSettings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="HOTLINE_CLICKHOUSE_", extra="ignore")
+    """Where ClickHouse is and how to log in. The password only comes from the environment
+    (HOTLINE_CLICKHOUSE_PASSWORD); production (HOTLINE_ENV=production) refuses an empty, short or
+    placeholder one, naming the variable, never the value."""
+
+    model_config = SettingsConfigDict(env_prefix="HOTLINE_CLICKHOUSE_", extra="ignore", hide_input_in_errors=True)
 
     host: str = "127.0.0.1"
     port: int = Field(default=9000, ge=1, le=65535, description="native protocol (clickhouse-driver)")
     http_port: int = Field(default=8123, ge=1, le=65535, description="HTTP interface (/ping readiness)")
     user: str = "default"
-    password: SecretStr = SecretStr("")
+    password: SecretStr = Field(default=SecretStr(""), repr=False)
     database: str = Field(default="hotline", pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")
     external: bool | None = Field(default=None, description="use an existing server; default: host is not loopback")
+    env: Literal["development", "production"] = Field(default="development", validation_alias="HOTLINE_ENV")
 
     @model_validator(mode="after")
     def _derive_external(self) -> "ClickHouseSettings":
         if self.external is None:
             self.external = not is_loopback(self.host)
+        if self.env == "production":
+            problem = secret_problem("HOTLINE_CLICKHOUSE_PASSWORD", self.password.get_secret_value(),
+                                     MIN_PASSWORD_CHARS)
+            if problem:
+                raise ValueError(f"HOTLINE_ENV=production: {problem}")
         return self
 
 
@@ -130,10 +146,11 @@ class PrivacySettings(BaseSettings):
     @model_validator(mode="after")
     def _production_key(self) -> "PrivacySettings":
         key = self.caller_hash_key.get_secret_value()
-        if self.env == "production" and (key == DEV_CALLER_HASH_KEY or len(key.encode()) < MIN_KEY_BYTES):
+        if self.env == "production" and (
+                key == DEV_CALLER_HASH_KEY or len(key.encode()) < MIN_KEY_BYTES or weak(key, MIN_KEY_BYTES)):
             raise ValueError(
                 f"HOTLINE_ENV=production: HOTLINE_CALLER_HASH_KEY must be a random secret of at least "
-                f"{MIN_KEY_BYTES} bytes, not empty or the development key"
+                f"{MIN_KEY_BYTES} bytes, not empty, the development key or a placeholder"
             )
         if not key:
             raise ValueError("HOTLINE_CALLER_HASH_KEY must not be empty")

@@ -10,6 +10,9 @@ from __future__ import annotations
 
 import hashlib
 import re
+from typing import Any
+
+from pydantic import ValidationError
 
 DEV_TOKEN = "dev-token"
 # Below this length a production token is taken for a placeholder or a typo.
@@ -27,6 +30,19 @@ def weak(secret: str, min_length: int = MIN_TOKEN_CHARS) -> bool:
     return len(secret) < min_length or bool(_PLACEHOLDER.search(secret)) or len(set(secret)) < 8
 
 
+def secret_problem(variable: str, secret: str, min_length: int, *, default: str | None = None) -> str | None:
+    """Why production refuses the secret in `variable`, or None when it is fine. The message
+    names the variable and the rule, never the value (not even its length)."""
+    if not secret:
+        return f"{variable} must be set"
+    if default is not None and secret == default:
+        return f"{variable} is the development default"
+    if weak(secret, min_length):
+        return (f"{variable} must be a random secret of at least {min_length} characters "
+                "(not a placeholder, at least 8 distinct characters)")
+    return None
+
+
 def digest(token: str) -> bytes:
     return hashlib.sha256(token.encode("utf-8")).digest()
 
@@ -38,6 +54,23 @@ def bearer(authorization: str | None) -> str | None:
     if scheme.lower() != "bearer" or not token:
         return None
     return token
+
+
+def grants(tokens: object, model: Any, variable: str) -> object:
+    """Validate each token's grant with `model` (a pydantic model) before the field is built, so
+    that an error names the token's position, not the token: pydantic would put a dict's key
+    (the token itself) into the error's location. Anything but a dict is left to pydantic."""
+    if not isinstance(tokens, dict):
+        return tokens
+    out = {}
+    for n, (token, grant) in enumerate(tokens.items(), 1):
+        try:
+            out[token] = model.model_validate(grant)
+        except ValidationError as exc:
+            first = exc.errors(include_input=False, include_url=False)[0]
+            where = ".".join(str(p) for p in first["loc"]) or "grant"
+            raise ValueError(f"{variable}: token no. {n}: {where}: {first['msg']}") from None
+    return out
 
 
 def syntax_problems(tokens: object, variable: str) -> None:

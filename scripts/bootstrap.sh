@@ -48,11 +48,13 @@ PY=${PYTHON:-$(command -v python3.11 || command -v python3)}
   || { echo "bootstrap: Python 3.11 is required, found $("$PY" --version)" >&2; exit 1; }
 [ -x .venv/bin/python ] || "$PY" -m venv .venv
 
-# Reinstall only when the dependency list changed.
-stamp=.venv/.installed-$(sha256sum pyproject.toml | cut -c1-16)
+# Every distribution at the exact version of constraints.txt (the lock, made by scripts/lock.sh),
+# so a fresh install is the one the suite passed with. Reinstall only when the dependency list
+# or the lock changed.
+stamp=.venv/.installed-$(cat pyproject.toml constraints.txt | sha256sum | cut -c1-16)
 if [ ! -f "$stamp" ]; then
-  echo "bootstrap: installing Python packages into .venv"
-  .venv/bin/pip install -q --disable-pip-version-check -e '.[test]'
+  echo "bootstrap: installing Python packages into .venv (pinned by constraints.txt)"
+  .venv/bin/pip install -q --disable-pip-version-check -c constraints.txt -e '.[test]'
   rm -f .venv/.installed-*; touch "$stamp"
 fi
 

@@ -12,7 +12,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from services.api import errors
+from services.api import access_log, errors
 from services.api.auth import Authenticator
 from services.api.cache import AnswerCache
 from services.api.compactor import Compactor
@@ -22,8 +22,9 @@ from services.api.live import LiveFigures
 from services.api.metrics import Metrics, RequestMetrics
 from services.api.report.figures import ServiceLevel
 from services.api.reporting import Reports
-from services.api.routes import health, live, reports, supplied
+from services.api.routes import data_shares, health, live, reports, supplied
 from services.api.settings import ApiSettings
+from services.api.share_log import ShareLog
 
 log = logging.getLogger("hotline.api")
 
@@ -39,7 +40,11 @@ The figures of the 12345 hotline, computed from the event stream (definitions: D
 * **Choices** (DOMAIN.md "Choices made explicit") as parameters with documented defaults:
   `sl_threshold_s` (30), `sl_denominator` (offered), `short_abandon_s` (0), `efficiency_scope` (all), `top_n` (5).
 * **Live** `GET /v1/live` — calls waiting, today's calls and tickets, open/overdue tickets, freshness.
-* **Auth**: a bearer token with the `read` scope (`supply` to write supplied figures).
+* **Auth**: a bearer token with the `read` scope (`supply` to write supplied figures). A department's
+  token reads the reports and series computed over its own tickets only (no calls, live or supplied
+  figures: 403), and every such answer is logged as a data share before it is sent.
+* **Data shares** `GET /v1/reports/annual/{year}/data-shares?format=json|csv` — the year's table
+  "共享数据情况" from that log (city-wide tokens only).
 * **Caching**: a report is computed once and served from memory until new events for its period
   (or new supplied figures) arrive; `X-Cache: hit|miss` says which.
 * **Errors** are RFC 9457 problem details naming the parameter at fault.
@@ -53,6 +58,7 @@ def create_app(settings: ApiSettings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         s = settings if settings is not None else ApiSettings()
         assert s.tokens is not None
+        access_log.install()
         reader = FactsReader(s.clickhouse)
         d = s.report
         sl = ServiceLevel(d.service_level_threshold_s, d.service_level_denominator, d.short_abandon_s)
@@ -60,7 +66,9 @@ def create_app(settings: ApiSettings | None = None) -> FastAPI:
                                    max_wait_s=s.live_max_wait_s)
         metrics.watch_live(live_figures)
         reports_ = Reports(reader, AnswerCache(s.cache_entries), metrics, s.city.name, s.city.timezone)
-        app.state.components = Components(s, Authenticator(s.tokens), reader, reports_, live_figures, metrics)
+        shares = ShareLog(s.clickhouse, s.city.timezone)
+        app.state.components = Components(s, Authenticator(s.tokens), reader, reports_, live_figures, metrics,
+                                          shares)
         compactor = Compactor(s.clickhouse, s.compact_every_s)
         live_figures.start()
         compactor.start()
@@ -70,12 +78,13 @@ def create_app(settings: ApiSettings | None = None) -> FastAPI:
         finally:
             await compactor.stop()
             await live_figures.stop()
+            shares.close()
             reader.close()
 
     app = FastAPI(title="Hotline query API", version="1.0.0", description=DESCRIPTION, lifespan=lifespan)
     errors.install(app, metrics)
     app.add_middleware(RequestMetrics, metrics=metrics)
-    for module in (reports, supplied, live, health):
+    for module in (reports, data_shares, supplied, live, health):
         app.include_router(module.router)
     return app
 

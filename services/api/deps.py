@@ -15,6 +15,7 @@ from services.api.live import LiveFigures
 from services.api.metrics import Metrics
 from services.api.reporting import Reports
 from services.api.settings import ApiSettings
+from services.api.share_log import ShareLog
 
 
 @dataclass(frozen=True)
@@ -25,6 +26,7 @@ class Components:
     reports: Reports
     live: LiveFigures
     metrics: Metrics
+    shares: ShareLog
 
 
 async def components(request: Request) -> Components:
@@ -41,8 +43,19 @@ def scoped(scope: str) -> Callable[..., Coroutine[Any, Any, Reader]]:
     return reader
 
 
+def city_wide(what: str) -> Callable[..., Coroutine[Any, Any, Reader]]:
+    """A city-wide `read` token: a department's token gets 403 naming why (`what` is not its tickets)."""
+    async def reader(request: Request, c: ComponentsDep) -> Reader:
+        return c.auth.city_wide(request.headers.get("authorization"), what)
+    return reader
+
+
 ReaderDep = Annotated[Reader, Depends(scoped("read"))]
 SupplierDep = Annotated[Reader, Depends(scoped("supply"))]
+# City-wide reads: a department's token is refused them (403 naming why).
+LiveReaderDep = Annotated[Reader, Depends(city_wide("the live figures"))]
+SuppliedReaderDep = Annotated[Reader, Depends(city_wide("the supplied figures"))]
+SharesReaderDep = Annotated[Reader, Depends(city_wide("the data-share table"))]
 
 
 def known_parameters(*names: str) -> Callable[..., Coroutine[Any, Any, None]]:

@@ -17,6 +17,7 @@ from services.api.facts_reader import StorageUnavailable as StorageDown
 from services.api.metrics import Metrics
 from services.api.report.errors import ReportQueryError
 from services.api.report.errors import UnknownTable as ReportUnknownTable
+from services.api.share_log import ShareNotLogged
 
 log = logging.getLogger("hotline.api")
 
@@ -66,5 +67,12 @@ def install(app: FastAPI, metrics: Metrics) -> None:
         log.warning("answered 503: %s", exc)
         return problem_response(StorageUnavailable(str(exc), headers={"Retry-After": "5"}), request.url.path)
 
+    async def on_share_not_logged(request: Request, exc: Exception) -> Response:
+        # The department's data stays here: a share must never leave unlogged.
+        metrics.storage_errors.inc()
+        log.error("answered 503 instead of a department's data: %s", exc)
+        return problem_response(StorageUnavailable(str(exc), headers={"Retry-After": "5"}), request.url.path)
+
     app.add_exception_handler(ReportQueryError, on_query_error)
     app.add_exception_handler(StorageDown, on_storage_error)
+    app.add_exception_handler(ShareNotLogged, on_share_not_logged)

@@ -94,22 +94,27 @@ class FactsReader:
     # -- reports -----------------------------------------------------------------------------
 
     @staticmethod
-    def _period_params(period: Period, previous: Period | None, sl: ServiceLevel) -> dict[str, Any]:
+    def _period_params(period: Period, previous: Period | None, sl: ServiceLevel,
+                       department: str | None = None) -> dict[str, Any]:
         prev = previous or period  # no comparison period: the OR in the SQL repeats the period
         return {"lo": period.lo, "hi": period.hi, "plo": prev.lo, "phi": prev.hi,
-                "sl_ms": sl.threshold_s * 1000, "short_ms": sl.short_abandon_s * 1000}
+                "sl_ms": sl.threshold_s * 1000, "short_ms": sl.short_abandon_s * 1000,
+                "department": department or ""}
 
     def clean(self, lo: dt.date, hi: dt.date) -> bool:
         """No superseded facts versions on these days (compacted and untouched since)."""
         with self._client() as client:
             return bool(client.execute(compaction.clean_sql(self.database), {"lo": lo, "hi": hi})[0][0])
 
-    def report_cubes(self, period: Period, previous: Period | None, sl: ServiceLevel) -> Cubes:
-        p = self._period_params(period, previous, sl)
+    def report_cubes(self, period: Period, previous: Period | None, sl: ServiceLevel,
+                     department: str | None = None) -> Cubes:
+        """The cubes of a report; a department's (`department` set) are its tickets only, and
+        its calls cube is empty: calls belong to the city's hotline, not to a department."""
+        p = self._period_params(period, previous, sl, department)
         final = not self.clean(p["plo"], p["hi"])
         jobs = {
             "tickets": self._threads.submit(self.rows, "ticket_cube", p, "month", final),
-            "calls": self._threads.submit(self.rows, "call_cube", p, "month", final),
+            "calls": self._threads.submit(self._no_calls if department else self.rows, "call_cube", p, "month", final),
             "categories": self._threads.submit(self.rows, "category_cube", p, "day", final),
             "departments": self._threads.submit(self.rows, "department_cube", p, "day", final),
             "tags": self._threads.submit(self.rows, "tag_cube", p, "day", final),
@@ -118,12 +123,17 @@ class FactsReader:
                 "departments": DEPARTMENT_DIMS, "tags": TAG_DIMS}
         return Cubes(**{k: Cube(f.result(), dims[k]) for k, f in jobs.items()})
 
-    def series_cubes(self, period: Period, interval: str, sl: ServiceLevel) -> tuple[Cube, Cube]:
-        p = self._period_params(period, None, sl)
+    def series_cubes(self, period: Period, interval: str, sl: ServiceLevel,
+                     department: str | None = None) -> tuple[Cube, Cube]:
+        p = self._period_params(period, None, sl, department)
         final = not self.clean(period.lo, period.hi)
         tickets = self._threads.submit(self.rows, "ticket_cube", p, interval, final)
-        calls = self._threads.submit(self.rows, "call_cube", p, interval, final)
+        calls = self._threads.submit(self._no_calls if department else self.rows, "call_cube", p, interval, final)
         return Cube(tickets.result(), TICKET_DIMS), Cube(calls.result(), CALL_DIMS)
+
+    @staticmethod
+    def _no_calls(*_: Any) -> list[dict[str, Any]]:
+        return []
 
     def changes(self, period: Period, previous: Period | None) -> tuple[int, int]:
         """The validator of cached answers about `period` (0005_report_support.sql)."""

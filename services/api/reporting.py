@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Literal
 
 import orjson
@@ -39,6 +39,7 @@ class Answer:
     media_type: str
     filename: str | None = None
     cached: bool = False
+    tickets: int = 0  # tickets of the period the answer covers (logged with a department's share)
 
 
 class Reports:
@@ -55,18 +56,22 @@ class Reports:
             return self._computing.setdefault(key, threading.Lock())
 
     def report(self, kind: str, period: Period, params: ReportParams, fmt: Format,
-               table: str | None = None) -> Answer:
+               table: str | None = None, department: str | None = None) -> Answer:
+        """The report (or one table of it); with `department`, that department's report, cached
+        apart from the city's and from every other department's."""
         if table is not None:
             self._check_table(table)
         previous = period.previous()
         validator = self.reader.changes(period, previous)
-        key = ("report", kind, period, params, fmt, table)
+        key = ("report", kind, period, params, fmt, table, department)
         hit = self.cache.get(key, validator)
         self.metrics.report_cache.labels("hit" if hit else "miss").inc()
         if hit is not None:
-            return Answer(hit.body, hit.media_type, hit.filename, cached=True)
-        doc = self._document(kind, period, previous, params, validator)
-        answer = self._render(doc, fmt, table, self._stem(kind, period))
+            return replace(hit, cached=True)
+        doc = self._document(kind, period, previous, params, validator, department)
+        # Not the department's name: a Content-Disposition filename must be Latin-1.
+        stem = self._stem(kind, period) + ("-department" if department else "")
+        answer = replace(self._render(doc, fmt, table, stem), tickets=doc["demands"]["rows"]["all"]["total"])
         self.cache.put(key, validator, answer)
         return answer
 
@@ -78,21 +83,22 @@ class Reports:
             raise UnknownTable("table", f"unknown table; the tables are {', '.join(TABLE_NAMES)}")
 
     def _document(self, kind: str, period: Period, previous: Period | None, params: ReportParams,
-                  validator: tuple[int, int]) -> dict[str, Any]:
+                  validator: tuple[int, int], department: str | None) -> dict[str, Any]:
         # The document itself is cached too: the other formats of one report reuse it.
-        key = ("document", kind, period, params)
+        key = ("document", kind, period, params, department)
         with self._single_flight(key):
             doc = self.cache.get(key, validator)
             if doc is None:
-                doc = self._compute(kind, period, previous, params)
+                doc = self._compute(kind, period, previous, params, department)
                 self.cache.put(key, validator, doc)
         return doc
 
-    def _compute(self, kind: str, period: Period, previous: Period | None, params: ReportParams) -> dict[str, Any]:
+    def _compute(self, kind: str, period: Period, previous: Period | None, params: ReportParams,
+                 department: str | None) -> dict[str, Any]:
         started = time.perf_counter()
-        cubes = self.reader.report_cubes(period, previous, params.service_level)
+        cubes = self.reader.report_cubes(period, previous, params.service_level, department)
         supplied = None
-        if kind == "annual":
+        if kind == "annual" and department is None:
             row = self.reader.supplied(period.lo.year)
             if row is not None:
                 document, by, updated_at = row
@@ -100,7 +106,7 @@ class Reports:
         doc = assemble.report(
             kind=kind, city=self.city, timezone=self.timezone, period=period, previous=previous,
             cubes=cubes, params=params, supplied=supplied,
-            generated_at=dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+            generated_at=dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"), department=department,
         )
         self.metrics.report_compute.labels(kind).observe(time.perf_counter() - started)
         return doc
@@ -134,18 +140,19 @@ class Reports:
 
         return Answer(html.page(doc).encode("utf-8"), MEDIA_TYPES["html"])
 
-    def series(self, period: Period, interval: str, params: ReportParams) -> Answer:
+    def series(self, period: Period, interval: str, params: ReportParams, department: str | None = None) -> Answer:
         validator = self.reader.changes(period, None)
-        key = ("series", period, interval, params.service_level)
+        key = ("series", period, interval, params.service_level, department)
         hit = self.cache.get(key, validator)
         if hit is not None:
-            return Answer(hit.body, hit.media_type, cached=True)
-        t, c = self.reader.series_cubes(period, interval, params.service_level)
+            return replace(hit, cached=True)
+        t, c = self.reader.series_cubes(period, interval, params.service_level, department)
+        points = series.series(t, c, interval, params.service_level, with_calls=department is None)
+        head = {"city": self.city} | ({"department": department} if department else {})
         body = orjson.dumps({
-            "city": self.city, "timezone": self.timezone, "interval": interval,
-            "period": period.as_dict(), "parameters": params.as_dict(),
-            "points": series.series(t, c, interval, params.service_level),
+            **head, "timezone": self.timezone, "interval": interval,
+            "period": period.as_dict(), "parameters": params.as_dict(), "points": points,
         })
-        answer = Answer(body, MEDIA_TYPES["json"])
+        answer = Answer(body, MEDIA_TYPES["json"], tickets=sum(p["demands"]["total"] for p in points))
         self.cache.put(key, validator, answer)
         return answer

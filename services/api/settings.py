@@ -6,17 +6,22 @@ and short tokens, naming the variable and the token's position (never its value)
 
 `HOTLINE_API_TOKENS` is JSON: {"<token>": {"reader": "report-office", "scopes": ["read", "supply"]}}.
 `read`: reports, series and live figures; `supply`: write the per-year supplied figures.
+A department's token adds `"department": "市住建局"` (the name as the tickets' `department`
+carries it) and optionally `"level": "市本级"` (行政层级 in the data-share table): it reads that
+department's tickets only, never city-wide figures, and can never supply
+(docs/reliability/security.md).
 """
 
 from __future__ import annotations
 
+import re
 from typing import Literal
 
 from pydantic import AliasChoices, BaseModel, Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from hotline import tokens as bearer_tokens
-from hotline.settings import CitySettings, ClickHouseSettings
+from hotline.settings import MIN_PASSWORD_CHARS, CitySettings, ClickHouseSettings
 from hotline.tokens import DEV_TOKEN
 
 DEV_READER = "dev"
@@ -28,6 +33,19 @@ EfficiencyScope = Literal["all", "dispatched"]
 class ReaderGrant(BaseModel):
     reader: str = Field(pattern=r"^[a-z][a-z0-9_-]{0,31}$", description="who reads; a metrics label")
     scopes: list[Scope] = Field(default=["read"], min_length=1)
+    department: str | None = Field(
+        default=None, min_length=1, max_length=200,
+        description="restrict the token to this department's tickets (the tickets' `department` value)")
+    level: str = Field(
+        default="市本级", min_length=1, max_length=50,
+        description="行政层级 of the department, as the data-share table prints it")
+
+    @field_validator("department", "level")
+    @classmethod
+    def _printable(cls, v: str | None) -> str | None:
+        if v is not None and (v != v.strip() or re.search(r"[\x00-\x1f\x7f]", v)):
+            raise ValueError("must not have control characters or surrounding spaces")
+        return v
 
 
 class ReportDefaults(BaseModel):
@@ -67,10 +85,21 @@ class ApiSettings(BaseSettings):
     clickhouse: ClickHouseSettings = Field(default_factory=ClickHouseSettings)
     city: CitySettings = Field(default_factory=CitySettings)
 
+    @field_validator("tokens", mode="before")
+    @classmethod
+    def _grants(cls, v: object) -> object:
+        return bearer_tokens.grants(v, ReaderGrant, "HOTLINE_API_TOKENS")
+
     @field_validator("tokens")
     @classmethod
     def _token_syntax(cls, v: dict[str, ReaderGrant] | None) -> dict[str, ReaderGrant] | None:
         bearer_tokens.syntax_problems(v, "HOTLINE_API_TOKENS")
+        for n, grant in enumerate((v or {}).values(), 1):
+            # A department reads its own tickets; supplied figures are the city's, so a
+            # department token that could write them would be a city-wide writer in disguise.
+            if grant.department is not None and "supply" in grant.scopes:
+                raise ValueError(f"HOTLINE_API_TOKENS: token no. {n} (reader {grant.reader!r}) is restricted to a "
+                                 "department and so is read-only: remove 'supply' from its scopes")
         return v
 
     @model_validator(mode="after")
@@ -81,6 +110,10 @@ class ApiSettings(BaseSettings):
             return self
         owners = {t: g.reader for t, g in (self.tokens or {}).items()}
         problems = bearer_tokens.production_problems(owners, "HOTLINE_API_TOKENS", "reader")
+        # Checked here too: a ClickHouseSettings built without HOTLINE_ENV is a development one.
+        password = bearer_tokens.secret_problem(
+            "HOTLINE_CLICKHOUSE_PASSWORD", self.clickhouse.password.get_secret_value(), MIN_PASSWORD_CHARS)
+        problems += [password] if password else []
         if problems:
             raise ValueError("HOTLINE_ENV=production: " + "; ".join(problems))
         return self

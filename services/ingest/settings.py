@@ -81,6 +81,11 @@ class IngestSettings(BaseSettings):
     kafka: KafkaSettings = Field(default_factory=KafkaSettings)
     privacy: PrivacySettings = Field(default_factory=PrivacySettings)
 
+    @field_validator("tokens", mode="before")
+    @classmethod
+    def _grants(cls, v: object) -> object:
+        return bearer_tokens.grants(v, ProducerGrant, "HOTLINE_INGEST_TOKENS")
+
     @field_validator("tokens")
     @classmethod
     def _token_syntax(cls, v: dict[str, ProducerGrant] | None) -> dict[str, ProducerGrant] | None:

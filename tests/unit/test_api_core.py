@@ -8,6 +8,7 @@ import datetime as dt
 import pytest
 from pydantic import ValidationError
 
+from hotline.settings import ClickHouseSettings
 from services.api.cache import AnswerCache
 from services.api.report.assemble import CALL_DIMS, rounded, yoy
 from services.api.report.cube import Cube
@@ -96,7 +97,8 @@ def test_settings_production_refuses_the_development_token(monkeypatch):
         ApiSettings(env="production", tokens={"dev-token": {"reader": "x"}})
     assert "token no. 1 (reader 'x')" in str(e.value) and "dev-token" not in str(e.value)
     good = "Zk3v9QmW2xR7tY1uP8sL4nB6cV0aJ5"
-    assert ApiSettings(env="production", tokens={good: {"reader": "office"}}).tokens[good].scopes == ["read"]
+    ch = ClickHouseSettings(password="pW7-xQ2mZ9rT4vL8")
+    assert ApiSettings(env="production", tokens={good: {"reader": "office"}}, clickhouse=ch).tokens[good].scopes == ["read"]
 
 
 def test_report_defaults_come_from_the_environment(monkeypatch):
@@ -104,3 +106,14 @@ def test_report_defaults_come_from_the_environment(monkeypatch):
     monkeypatch.setenv("HOTLINE_API_REPORT__SERVICE_LEVEL_DENOMINATOR", "answered")
     d = ApiSettings().report
     assert (d.top_n, d.service_level_denominator, d.service_level_threshold_s) == (7, "answered", 30)
+
+
+def test_the_access_log_drops_query_strings():
+    import logging
+
+    from services.api.access_log import DropQueryString
+
+    record = logging.LogRecord("uvicorn.access", logging.INFO, "h", 1, '%s - "%s %s HTTP/%s" %d',
+                               ("127.0.0.1:5", "GET", "/v1/series?from=13913570018&to=x", "1.1", 400), None)
+    assert DropQueryString().filter(record)
+    assert record.getMessage() == '127.0.0.1:5 - "GET /v1/series?… HTTP/1.1" 400'

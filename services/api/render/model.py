@@ -66,10 +66,15 @@ def place(rows: Sequence[Sequence[Cell]]) -> list[tuple[int, int, Cell]]:
 def heading(report: Mapping[str, Any]) -> str:
     """"淮安市12345热线2023年度" for an annual report, the dates for any other period."""
     city = report.get("city") or ""
+    # A department's report says whose tickets it holds: "淮安市12345热线（市住建局）2023年度".
+    if report.get("department"):
+        city = f"{city}12345热线（{report['department']}）"
+    else:
+        city = f"{city}12345热线"
     if report.get("year") is not None:
-        return f"{city}12345热线{report['year']}年度"
+        return f"{city}{report['year']}年度"
     period = report.get("period") or {}
-    return f"{city}12345热线 {period.get('from', '?')}至{period.get('to', '?')}"
+    return f"{city} {period.get('from', '?')}至{period.get('to', '?')}"
 
 
 def _trim(v: float, digits: int) -> str:

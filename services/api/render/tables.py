@@ -233,7 +233,9 @@ def maishangyi_tags(report: Mapping[str, Any]) -> Table:
 def monthly(report: Mapping[str, Any]) -> Table:
     m = _dict(report.get("monthly"))
     n = _threshold(report)
-    cols = (("demands", "count"), ("calls_answered", "count"), ("service_level_pct", "rate"))
+    cols: tuple[tuple[str, Kind], ...] = (("demands", "count"), ("calls_answered", "count"), ("service_level_pct", "rate"))
+    if report.get("department") is not None:  # a department's report has no call figures
+        cols = cols[:1]
     names = _names(m, L.monthly_columns(n))
     body = [Row((Cell(str(r.get("month") or "")), *(_fig(r, k, kind) for k, kind in cols)))
             for r in _ranked(m.get("rows"))]
@@ -269,15 +271,20 @@ _BUILDERS = {"demands": demands, "calls": calls, "talent_line": talent_line, "li
              "maishangyi_tags": maishangyi_tags, "monthly": monthly, "supplied": supplied}
 
 
+# Tables a report may lack: `supplied` when nothing was supplied, `calls` in a department's report.
+_OPTIONAL = ("supplied", "calls")
+
+
 def tables(report: Mapping[str, Any]) -> list[Table]:
-    """Every table in TABLE_NAMES order; `supplied` only when the report carries supplied figures."""
-    return [_BUILDERS[name](report) for name in TABLE_NAMES if name != "supplied" or report.get("supplied") is not None]
+    """Every table in TABLE_NAMES order; an optional one only when the report carries it."""
+    return [_BUILDERS[name](report) for name in TABLE_NAMES
+            if name not in _OPTIONAL or report.get(name) is not None]
 
 
 def table(report: Mapping[str, Any], name: str) -> Table:
     """One table; UnknownTable (404) for a name not in TABLE_NAMES or a report without it."""
     if name not in TABLE_NAMES:
         raise UnknownTable("table", f"unknown table; the tables are {', '.join(TABLE_NAMES)}")
-    if name == "supplied" and report.get("supplied") is None:
-        raise UnknownTable("table", "this report has no supplied figures")
+    if name in _OPTIONAL and report.get(name) is None:
+        raise UnknownTable("table", f"this report has no {name} table")
     return _BUILDERS[name](report)

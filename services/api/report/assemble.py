@@ -52,11 +52,13 @@ class Cubes:
         return not len(self.tickets) and not len(self.calls)
 
 
-def tables(c: Cubes, p: ReportParams) -> dict[str, Any]:
+def tables(c: Cubes, p: ReportParams, with_calls: bool = True) -> dict[str, Any]:
+    """Every table of the report; without `calls` for a department (its tickets only)."""
     t = c.tickets
+    calls = {"calls": figures.calls(c.calls, p.service_level)} if with_calls else {}
     return {
         "demands": figures.demands(t),
-        "calls": figures.calls(c.calls, p.service_level),
+        **calls,
         "efficiency": figures.efficiency(t, p.efficiency_scope),  # type: ignore[arg-type]
         "linkage_110": figures.linkage_110(t),
         "talent_line": figures.talent_line(t),
@@ -82,10 +84,11 @@ def _yoy_tables(now: dict[str, Any], then: dict[str, Any], sl: ServiceLevel) -> 
     d["yoy_pct"]["overall_satisfaction"] = yoy(d["overall_satisfaction_pct"], pd["overall_satisfaction_pct"])
     d["yoy_pct"]["completion_rate"] = yoy(d["completion_rate_pct"], pd["completion_rate_pct"])
 
-    c, pc = now["calls"], then["calls"]
-    sl_key, sl_figure = service_level_yoy(sl.threshold_s)
-    pairs = {**CALL_YOY, sl_key: sl_figure}
-    c["yoy_pct"] = {k: yoy(c[a][b], pc[a][b]) for k, (a, b) in pairs.items()}
+    if "calls" in now:
+        c, pc = now["calls"], then["calls"]
+        sl_key, sl_figure = service_level_yoy(sl.threshold_s)
+        pairs = {**CALL_YOY, sl_key: sl_figure}
+        c["yoy_pct"] = {k: yoy(c[a][b], pc[a][b]) for k, (a, b) in pairs.items()}
 
     e, pe = now["efficiency"], then["efficiency"]
     e["yoy_pct"] = {}
@@ -125,18 +128,17 @@ def _counts(c: Cubes) -> dict[str, Any]:
     return out
 
 
-def monthly(c: Cubes, sl: ServiceLevel) -> dict[str, Any]:
+def monthly(c: Cubes, sl: ServiceLevel, with_calls: bool = True) -> dict[str, Any]:
     tickets = c.tickets.where(cur=1).by("bucket")
     calls = c.calls.where(cur=1).by("bucket")
     rows = []
     for month in sorted(set(tickets) | set(calls)):
-        call = figures.calls(calls[month], sl) if month in calls else None
-        rows.append({
-            "month": month.strftime("%Y-%m"),
-            "demands": tickets[month].sum("tickets") if month in tickets else 0,
-            "calls_answered": call["inbound"]["answered"] if call else 0,
-            "service_level_pct": call["inbound"][f"{sl.key}_pct"] if call else None,
-        })
+        row = {"month": month.strftime("%Y-%m"), "demands": tickets[month].sum("tickets") if month in tickets else 0}
+        if with_calls:
+            call = figures.calls(calls[month], sl) if month in calls else None
+            row["calls_answered"] = call["inbound"]["answered"] if call else 0
+            row["service_level_pct"] = call["inbound"][f"{sl.key}_pct"] if call else None
+        rows.append(row)
     return {"label": labels.MONTHLY, "rows": rows, "columns": labels.monthly_columns(sl.threshold_s)}
 
 
@@ -163,16 +165,23 @@ def rounded(tree: Any, digits: int | None = None) -> Any:
 
 def report(
     *, kind: str, city: str, timezone: str, period: Period, previous: Period | None, cubes: Cubes,
-    params: ReportParams, supplied: dict[str, Any] | None, generated_at: str,
+    params: ReportParams, supplied: dict[str, Any] | None, generated_at: str, department: str | None = None,
 ) -> dict[str, Any]:
+    """The report document. With `department` it is that department's share: its tickets only,
+    no calls table and no call columns in the monthly series, never supplied figures (both are
+    the city's, not the department's tickets), and a `department` key saying whose it is."""
     now, then = cubes.period(1), cubes.period(0)
     has_previous = previous is not None and not then.empty()
-    body = tables(now, params)
+    with_calls = department is None
+    body = tables(now, params, with_calls)
     if has_previous:
-        before = tables(then, params)
+        before = tables(then, params, with_calls)
         before["top_departments"]["_counts"] = before["top_categories"]["_counts"] = _counts(then)
         _yoy_tables(body, before, params.service_level)
     head: dict[str, Any] = {"report": kind, "city": city}
+    if department is not None:
+        head["department"] = department
+        supplied = None
     if kind == "annual":
         head["year"] = period.lo.year
     head.update({
@@ -182,7 +191,7 @@ def report(
         "parameters": params.as_dict(),
         "generated_at": generated_at,
     })
-    out = {**head, **body, "monthly": monthly(cubes, params.service_level)}
+    out = {**head, **body, "monthly": monthly(cubes, params.service_level, with_calls)}
     if supplied is not None:
         out["supplied"] = {"label": labels.SUPPLIED, "source": "report_builder", **supplied}
     return rounded(out)

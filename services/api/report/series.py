@@ -14,9 +14,11 @@ from services.api.report.figures import ServiceLevel
 INTERVALS = ("day", "week", "month")
 
 
-def series(tickets: Cube, calls: Cube, interval: str, sl: ServiceLevel) -> list[dict[str, Any]]:
+def series(tickets: Cube, calls: Cube, interval: str, sl: ServiceLevel,
+           with_calls: bool = True) -> list[dict[str, Any]]:
     """One point per bucket that has data, oldest first. `bucket` is the first day of the
-    day / ISO week (Monday) / month."""
+    day / ISO week (Monday) / month. Without `with_calls` (a department's series) the points
+    carry no call figures."""
     t_by = tickets.where(cur=1).by("bucket")
     c_by = calls.where(cur=1).by("bucket")
     points = []
@@ -26,12 +28,14 @@ def series(tickets: Cube, calls: Cube, interval: str, sl: ServiceLevel) -> list[
         d = figures.demands(t)
         call = figures.calls(c, sl)
         eff = figures.efficiency(t, "all")
-        points.append({
+        point = {
             "bucket": bucket.isoformat() if isinstance(bucket, dt.date) else str(bucket),
             "demands": {k: v for k, v in d["rows"]["all"].items() if k != "label"},
             "consult": eff["consult"]["count"],
             "non_consult": eff["non_consult"]["count"],
-            "calls_inbound": {k: v for k, v in call["inbound"].items() if k != "label"},
-            "calls_outbound": call["outbound"]["count"],
-        })
+        }
+        if with_calls:
+            point["calls_inbound"] = {k: v for k, v in call["inbound"].items() if k != "label"}
+            point["calls_outbound"] = call["outbound"]["count"]
+        points.append(point)
     return rounded(points)

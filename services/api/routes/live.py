@@ -7,7 +7,7 @@ import time
 import orjson
 from fastapi import APIRouter, Response
 
-from services.api.deps import ComponentsDep, ReaderDep
+from services.api.deps import ComponentsDep, LiveReaderDep
 from services.api.errors import StorageUnavailable
 
 router = APIRouter(prefix="/v1", tags=["live"])
@@ -17,9 +17,10 @@ router = APIRouter(prefix="/v1", tags=["live"])
     "/live", summary="Calls waiting, today's calls and tickets, open and overdue tickets, freshness",
     description="Recomputed from ClickHouse in the background every `HOTLINE_API_LIVE_REFRESH_S` (0.5 s); "
     "`snapshot_age_s` says how old this answer is. Right across restarts: nothing is counted in memory.",
-    responses={503: {"description": "no snapshot yet, or ClickHouse has not answered since the last one"}},
+    responses={403: {"description": "a department's token: the live figures are city-wide"},
+               503: {"description": "no snapshot yet, or ClickHouse has not answered since the last one"}},
 )
-async def live(c: ComponentsDep, _: ReaderDep) -> Response:
+async def live(c: ComponentsDep, _: LiveReaderDep) -> Response:
     snap = c.live.snapshot
     if not snap.computed_at_ms:
         raise StorageUnavailable(snap.error or "the live figures are being computed; retry in a second",

@@ -8,11 +8,14 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Depends, Path, Query, Response
 from fastapi.concurrency import run_in_threadpool
 
-from services.api.deps import ComponentsDep, ReaderDep, known_parameters
+from services.api.auth import Reader
+from services.api.deps import Components, ComponentsDep, ReaderDep, known_parameters
+from services.api.errors import Forbidden
 from services.api.report.assemble import ReportParams
 from services.api.report.figures import ServiceLevel
 from services.api.report.period import MAX_SERIES_DAYS, Period
 from services.api.reporting import Answer
+from services.api.share_log import Share
 
 router = APIRouter(prefix="/v1", tags=["reports"])
 
@@ -21,8 +24,9 @@ TableFormat = Literal["json", "csv"]
 CHOICES = ("sl_threshold_s", "sl_denominator", "short_abandon_s", "efficiency_scope", "top_n")
 _PROBLEMS = {
     400: {"description": "a parameter is not valid; `parameter` names it"},
-    401: {"description": "no or unknown bearer token"}, 403: {"description": "the token lacks the read scope"},
-    503: {"description": "ClickHouse did not answer; retry"},
+    401: {"description": "no or unknown bearer token"},
+    403: {"description": "the token lacks the read scope, or is a department's and asked for city-wide data"},
+    503: {"description": "ClickHouse did not answer (or a department's share could not be logged); retry"},
 }
 _FORMATS = {200: {"content": {
     "application/json": {}, "application/zip": {}, "text/csv": {}, "text/html": {},
@@ -59,6 +63,21 @@ def _response(a: Answer) -> Response:
     return Response(a.body, media_type=a.media_type, headers=headers)
 
 
+# Tables of the annual report that are the city's, not a department's tickets.
+CITY_TABLES = {"calls": "the calls table (话务服务)", "supplied": "the supplied figures (报送数据)"}
+
+
+async def _deliver(c: Components, reader: Reader, answer: Answer, route: str, period: Period, fmt: str,
+                   table: str | None = None) -> Response:
+    """The answer, after logging it when it goes to a department: ShareNotLogged (a 503) keeps
+    a share that could not be logged from being made."""
+    if reader.department is not None:
+        share = Share(reader.name, reader.department, reader.level, route, table or "", fmt,
+                      period.lo, period.hi, answer.tickets)
+        await run_in_threadpool(c.shares.record, share)
+    return _response(answer)
+
+
 @router.get(
     "/reports/annual/{year}", summary="The whole annual report",
     description="Every event-derived table of the published annual reports, with year-over-year against "
@@ -68,9 +87,11 @@ def _response(a: Answer) -> Response:
     responses={**_FORMATS, **_PROBLEMS},
     dependencies=[Depends(known_parameters("format", *CHOICES))],
 )
-async def annual(year: YearPath, c: ComponentsDep, _: ReaderDep, params: ParamsDep,
+async def annual(year: YearPath, c: ComponentsDep, reader: ReaderDep, params: ParamsDep,
                  format: Format = "json") -> Response:
-    return _response(await run_in_threadpool(c.reports.report, "annual", Period.year(year), params, format))
+    period = Period.year(year)
+    answer = await run_in_threadpool(c.reports.report, "annual", period, params, format, None, reader.department)
+    return await _deliver(c, reader, answer, "annual", period, format)
 
 
 @router.get(
@@ -80,9 +101,14 @@ async def annual(year: YearPath, c: ComponentsDep, _: ReaderDep, params: ParamsD
     responses={**_PROBLEMS, 404: {"description": "unknown table"}},
     dependencies=[Depends(known_parameters("format", *CHOICES))],
 )
-async def annual_table(year: YearPath, table: str, c: ComponentsDep, _: ReaderDep, params: ParamsDep,
+async def annual_table(year: YearPath, table: str, c: ComponentsDep, reader: ReaderDep, params: ParamsDep,
                        format: TableFormat = "json") -> Response:
-    return _response(await run_in_threadpool(c.reports.report, "annual", Period.year(year), params, format, table))
+    if reader.department is not None and table in CITY_TABLES:
+        raise Forbidden(f"this token is restricted to the tickets of {reader.department}; {CITY_TABLES[table]} "
+                        "is city-wide data, not that department's tickets")
+    period = Period.year(year)
+    answer = await run_in_threadpool(c.reports.report, "annual", period, params, format, table, reader.department)
+    return await _deliver(c, reader, answer, "annual_table", period, format, table)
 
 
 @router.get(
@@ -93,13 +119,14 @@ async def annual_table(year: YearPath, table: str, c: ComponentsDep, _: ReaderDe
     dependencies=[Depends(known_parameters("from", "to", "format", *CHOICES))],
 )
 async def period_report(
-    c: ComponentsDep, _: ReaderDep, params: ParamsDep,
+    c: ComponentsDep, reader: ReaderDep, params: ParamsDep,
     start: Annotated[dt.date, Query(alias="from", description="first day, YYYY-MM-DD")],
     end: Annotated[dt.date, Query(alias="to", description="last day, YYYY-MM-DD")],
     format: Format = "json",
 ) -> Response:
     period = Period.between(start, end)
-    return _response(await run_in_threadpool(c.reports.report, "period", period, params, format))
+    answer = await run_in_threadpool(c.reports.report, "period", period, params, format, None, reader.department)
+    return await _deliver(c, reader, answer, "period", period, format)
 
 
 @router.get(
@@ -110,9 +137,10 @@ async def period_report(
     dependencies=[Depends(known_parameters("from", "to", "interval", *CHOICES))],
 )
 async def series(
-    c: ComponentsDep, _: ReaderDep, params: ParamsDep,
+    c: ComponentsDep, reader: ReaderDep, params: ParamsDep,
     start: Annotated[dt.date, Query(alias="from")], end: Annotated[dt.date, Query(alias="to")],
     interval: Literal["day", "week", "month"] = "day",
 ) -> Response:
     period = Period.between(start, end, MAX_SERIES_DAYS)
-    return _response(await run_in_threadpool(c.reports.series, period, interval, params))
+    answer = await run_in_threadpool(c.reports.series, period, interval, params, reader.department)
+    return await _deliver(c, reader, answer, "series", period, "json")

@@ -10,7 +10,7 @@ import orjson
 from fastapi import APIRouter, Path, Request, Response
 from fastapi.concurrency import run_in_threadpool
 
-from services.api.deps import ComponentsDep, ReaderDep, SupplierDep
+from services.api.deps import ComponentsDep, SuppliedReaderDep, SupplierDep
 from services.api.errors import InvalidParameter, NotFound, PayloadTooLarge
 
 router = APIRouter(prefix="/v1/reports/annual/{year}", tags=["supplied figures"])
@@ -19,7 +19,7 @@ YearPath = Annotated[int, Path(ge=2000, le=2100)]
 
 @router.get("/supplied", summary="The year's supplied figures",
             responses={404: {"description": "nothing supplied for the year"}})
-async def get_supplied(year: YearPath, c: ComponentsDep, _: ReaderDep) -> Response:
+async def get_supplied(year: YearPath, c: ComponentsDep, _: SuppliedReaderDep) -> Response:
     row = await run_in_threadpool(c.reader.supplied, year)
     if row is None:
         raise NotFound(f"no figures were supplied for {year}")

@@ -6,4 +6,5 @@ SELECT
 FROM ${database}.ticket_facts ${final}
 WHERE created_ms > 0 AND handling = 'department'
   AND ((day >= %(lo)s AND day <= %(hi)s) OR (day >= %(plo)s AND day <= %(phi)s))
+  AND (%(department)s = '' OR department = %(department)s)
 GROUP BY cur, department

@@ -4,6 +4,9 @@
 -- ${final} is FINAL (one row per ticket, its newest version; 18.16 applies WHERE after the
 -- merge), or empty when the period's days are compacted (hotline/storage/compaction.py).
 -- A ticket without its created event (created_ms = 0) belongs to no period yet.
+-- %(department)s: '' for the whole city, or a department's name for its token (only the
+-- tickets whose final handling is that department; with FINAL the filter sees the newest
+-- version, so a ticket re-dispatched elsewhere leaves the first department's figures).
 SELECT
     toUInt8(day >= %(lo)s AND day <= %(hi)s) AS cur,
     ${bucket} AS bucket,
@@ -24,4 +27,5 @@ SELECT
 FROM ${database}.ticket_facts ${final}
 WHERE created_ms > 0
   AND ((day >= %(lo)s AND day <= %(hi)s) OR (day >= %(plo)s AND day <= %(phi)s))
+  AND (%(department)s = '' OR department = %(department)s)
 GROUP BY cur, bucket, requester, source, channel, handling, kind, line
