@@ -7,9 +7,10 @@ when the worker is stopped or killed mid-way: those events are read again (the f
 duplicate-insensitive).
 
 Three stages overlap, each in order: preparing batch N+1, inserting batch N (a thread: the
-driver blocks), and refreshing facts (another thread and connection). A refresh scans the state
-tables whatever the number of ids, so it takes every batch inserted since the last one at once:
-under a backlog one scan serves several batches, live it runs after each. A ClickHouse outage
+driver blocks), and refreshing facts (another thread and connection). A refresh takes every
+batch inserted since the last one at once (up to `refresh_max_events`): under a backlog one
+refresh serves several batches and an entity touched by several of them is merged once; live it
+runs after each. A ClickHouse outage
 makes the stage retry with backoff, forever: the stages behind it fill, the consumer stops
 fetching, lag grows (visible in metrics), nothing is dropped.
 """
@@ -20,7 +21,9 @@ import asyncio
 import datetime as dt
 import logging
 import time
+from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 
 import faust
 
@@ -99,6 +102,33 @@ class Writers:
         return self._refresh
 
 
+@dataclass
+class Inserted:
+    """What is left of a batch once its rows are in ClickHouse: what the refresh and the acks
+    need. The messages and rows are let go here, so the batches waiting for a refresh hold a
+    few bytes per event, not the events."""
+
+    events: int
+    acks: list[Acked]
+    last_offsets: dict[tuple[str, int], int]
+    calls: set[str]
+    tickets: set[str]
+    accepted: Counter
+    rejected: Counter
+    uncovered: int
+    newest_ms: int
+
+    @classmethod
+    def of(cls, batch: list[Incoming], acks: list[Acked], prepared: Prepared) -> "Inserted":
+        last: dict[tuple[str, int], int] = {}
+        for m in batch:
+            key = (m.topic, m.partition)
+            if m.offset > last.get(key, -1):
+                last[key] = m.offset
+        return cls(len(batch), acks, last, prepared.calls, prepared.tickets, prepared.accepted,
+                   prepared.rejected, prepared.uncovered, prepared.newest_ms)
+
+
 class Refresher:
     """Collects what the insert stage wrote and refreshes its facts in one go, then acks."""
 
@@ -106,22 +136,22 @@ class Refresher:
         self.max_events = max_events
         self.calls: set[str] = set()
         self.tickets: set[str] = set()
-        self.done: list[tuple[list[Incoming], list[Acked], Prepared]] = []
+        self.done: list[Inserted] = []
         self.events = 0
         self._changed = asyncio.Event()
 
-    async def add(self, batch: list[Incoming], acks: list[Acked], prepared: Prepared) -> None:
+    async def add(self, inserted: Inserted) -> None:
         """Wait while `max_events` already wait for a refresh (backpressure), then queue."""
         while self.events >= self.max_events:
             self._changed.clear()
             await self._changed.wait()
-        self.calls |= prepared.calls
-        self.tickets |= prepared.tickets
-        self.done.append((batch, acks, prepared))
-        self.events += len(batch)
+        self.calls |= inserted.calls
+        self.tickets |= inserted.tickets
+        self.done.append(inserted)
+        self.events += inserted.events
         self._changed.set()
 
-    async def take(self) -> tuple[set[str], set[str], list[tuple[list[Incoming], list[Acked], Prepared]]]:
+    async def take(self) -> tuple[set[str], set[str], list[Inserted]]:
         while not self.done:
             self._changed.clear()
             await self._changed.wait()
@@ -140,7 +170,7 @@ def register(app: faust.App, settings: AggregateSettings) -> None:
     hash_key = settings.privacy.hash_key
     handoff = Handoff(max_events=2 * settings.batch_size)
     app.batch_sink = handoff.put  # type: ignore[attr-defined] - read by BatchingConsumer
-    refresher = Refresher(max_events=2 * settings.batch_size)
+    refresher = Refresher(max_events=settings.refresh_max_events)
     # One thread per stage, each owning its (not thread-safe) ClickHouse connection; the event
     # loop never blocks on ClickHouse.
     insert_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="clickhouse-insert")
@@ -174,29 +204,28 @@ def register(app: faust.App, settings: AggregateSettings) -> None:
             if hw is not None and hw >= 0:
                 metrics.CONSUMER_LAG.labels(topic, str(partition)).set(max(hw - offset - 1, 0))
 
-    def acked(batch: list[Incoming], acks: list[Acked], prepared: Prepared) -> None:
+    def acked(done: Inserted) -> None:
         ack = app.consumer.ack
-        for a in acks:
+        for a in done.acks:
             ack(a)  # type: ignore[arg-type] - Consumer.ack reads tp, topic, offset, acked
-        for m in batch:
-            key = (m.topic, m.partition)
-            if m.offset > last_offset.get(key, -1):
-                last_offset[key] = m.offset
-        metrics.BATCH_EVENTS.observe(len(batch))
-        for type_, n in prepared.accepted.items():
+        for key, offset in done.last_offsets.items():
+            if offset > last_offset.get(key, -1):
+                last_offset[key] = offset
+        metrics.BATCH_EVENTS.observe(done.events)
+        for type_, n in done.accepted.items():
             metrics.EVENTS_PROCESSED.labels(type_).inc(n)
-        for reason, n in prepared.rejected.items():
+        for reason, n in done.rejected.items():
             metrics.EVENTS_REJECTED.labels(reason).inc(n)
-        if prepared.uncovered:
+        if done.uncovered:
             log.error("%d events are outside the working-day calendar and were dead-lettered; "
-                      "upgrade the chinesecalendar package", prepared.uncovered)
-        if prepared.newest_ms:
-            metrics.NEWEST_EVENT.set(max(metrics.NEWEST_EVENT._value.get(), prepared.newest_ms / 1000))
+                      "upgrade the chinesecalendar package", done.uncovered)
+        if done.newest_ms:
+            metrics.NEWEST_EVENT.set(max(metrics.NEWEST_EVENT._value.get(), done.newest_ms / 1000))
 
     async def insert(batch: list[Incoming], acks: list[Acked], prepared: Prepared) -> None:
         with metrics.BATCH_INSERT_SECONDS.time():
             await retrying("insert", insert_thread, writers.inserter().insert, prepared, dedup_token(batch))
-        await refresher.add(batch, acks, prepared)
+        await refresher.add(Inserted.of(batch, acks, prepared))
 
     @app.task
     async def fold() -> None:
@@ -221,8 +250,8 @@ def register(app: faust.App, settings: AggregateSettings) -> None:
             calls, tickets, done = await refresher.take()
             with metrics.FACTS_REFRESH_SECONDS.time():
                 await retrying("facts refresh", refresh_thread, writers.refresher().refresh, calls, tickets)
-            for batch, acks, prepared in done:
-                acked(batch, acks, prepared)
+            for inserted in done:
+                acked(inserted)
             report_lag()
 
     @app.timer(5.0)

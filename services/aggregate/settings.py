@@ -20,11 +20,17 @@ class AggregateSettings(BaseSettings):
     app_id: str = Field(default="hotline-aggregate", description="Faust app id = consumer group")
     workers: int = Field(default=1, ge=1, le=64, description="worker processes `hotline up` starts")
     batch_size: int = Field(
-        # Under a backlog every batch refreshes facts with a scan of the state tables whatever
-        # its size, so bigger batches drain faster: 50 000 doubled bench/aggregate.py's figure
-        # against 10 000. Live traffic never fills one: the latency bound closes it first.
+        # Few large inserts cost ClickHouse far less than many small ones (parts to merge), and
+        # 50 000 doubled bench/aggregate.py's figure against 10 000. Live traffic never fills
+        # one: the latency bound closes it first.
         default=50_000, ge=1, le=1_000_000)
     batch_max_latency_s: float = Field(default=0.5, gt=0, le=60)
+    refresh_max_events: int = Field(
+        # Events inserted but not yet refreshed (and so not yet acked) before the insert stage
+        # waits. One refresh takes them all: under a backlog a larger window refreshes an entity
+        # whose events span several batches once instead of each time. They hold no rows
+        # (batches.Inserted), a few bytes each.
+        default=100_000, ge=1, le=10_000_000)
     retry_backoff_max_s: float = Field(default=10.0, gt=0, description="ClickHouse retry backoff cap")
     session_timeout_s: float = Field(
         default=10.0, gt=0,

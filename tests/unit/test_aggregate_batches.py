@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 
-from services.aggregate.batches import Handoff, Refresher
+from services.aggregate.batches import Handoff, Inserted, Refresher
 from services.aggregate.prepare import Incoming, Prepared
 
 
@@ -42,19 +42,19 @@ def test_refresher_takes_every_inserted_batch_in_one_refresh_in_order():
     async def run():
         r = Refresher(max_events=100)
         for k, ids in enumerate((["c1", "c2"], ["c2", "c3"])):
-            await r.add(rows(2, 2 * k), [], Prepared(calls=set(ids), tickets={f"t{k}"}))
+            await r.add(Inserted.of(rows(2, 2 * k), [], Prepared(calls=set(ids), tickets={f"t{k}"})))
         calls, tickets, done = await r.take()
-        return calls, tickets, [[m.offset for m in b] for b, _, _ in done], r.events
+        return calls, tickets, [(d.events, d.last_offsets) for d in done], r.events
     calls, tickets, order, left = asyncio.run(run())
     assert calls == {"c1", "c2", "c3"} and tickets == {"t0", "t1"}
-    assert order == [[0, 1], [2, 3]] and left == 0
+    assert order == [(2, {("t", 0): 1}), (2, {("t", 0): 3})] and left == 0
 
 
 def test_refresher_holds_inserts_back_until_a_refresh_takes_them():
     async def run():
         r = Refresher(max_events=2)
-        await r.add(rows(2), [], Prepared())
-        blocked = asyncio.ensure_future(r.add(rows(1, 2), [], Prepared()))
+        await r.add(Inserted.of(rows(2), [], Prepared()))
+        blocked = asyncio.ensure_future(r.add(Inserted.of(rows(1, 2), [], Prepared())))
         await asyncio.sleep(0.01)
         was_blocked = not blocked.done()
         await r.take()
