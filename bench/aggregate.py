@@ -59,6 +59,11 @@ def cpu_seconds(pids: list[int]) -> float:
     return total
 
 
+def clickhouse_pid(s) -> int:
+    """The local ClickHouse server's pid (its PID file is JSON: hotline/stack/process.py)."""
+    return json.loads((s.stack.state_dir / "run" / "clickhouse.pid").read_text())["pid"]
+
+
 def run_once(s, ch, period: str, workers: int) -> dict:
     run = f"b{uuid.uuid4().hex[:8]}"
     calls, tickets = bulk.population(seed=1, run=run, events=PERIODS[period])
@@ -69,6 +74,8 @@ def run_once(s, ch, period: str, workers: int) -> dict:
     t = time.monotonic()
     produce(s.kafka, bulk.at_least_once(1, calls + tickets, duplicate_rate=0.0))
     fill_s = time.monotonic() - t
+    clickhouse = clickhouse_pid(s)
+    ch_cpu0 = cpu_seconds([clickhouse])
     t0 = time.monotonic()
     for w in svcs[:workers]:
         w.start()
@@ -79,8 +86,11 @@ def run_once(s, ch, period: str, workers: int) -> dict:
             raise SystemExit(f"{period}/{workers}: not done after an hour")
     wall = time.monotonic() - t0
     cpu = cpu_seconds(pids)
+    ch_cpu = cpu_seconds([clickhouse]) - ch_cpu0
     return {"period": period, "workers": workers, "events": total, "fill_s": round(fill_s, 1),
-            "drain_s": round(wall, 1), "events_per_s": round(total / wall), "worker_cpu_s": round(cpu, 1)}
+            "drain_s": round(wall, 1), "events_per_s": round(total / wall), "worker_cpu_s": round(cpu, 1),
+            "clickhouse_cpu_s": round(ch_cpu, 1),
+            "refresh_max_events": int(os.environ.get("HOTLINE_AGGREGATE_REFRESH_MAX_EVENTS", 100_000))}
 
 
 def main() -> None:
@@ -98,7 +108,8 @@ def main() -> None:
                 r = run_once(s, ch, period, n)
                 results.append(r)
                 print(f"{r['period']:>6} {r['workers']} worker(s): {r['events']:>8} events in {r['drain_s']:>6} s "
-                      f"= {r['events_per_s']:>6} events/s (worker CPU {r['worker_cpu_s']} s; fill {r['fill_s']} s)",
+                      f"= {r['events_per_s']:>6} events/s (worker CPU {r['worker_cpu_s']} s, ClickHouse CPU "
+                      f"{r['clickhouse_cpu_s']} s; fill {r['fill_s']} s)",
                       flush=True)
     finally:
         stack.down(s, say=lambda line: None)
