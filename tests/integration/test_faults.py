@@ -1,0 +1,74 @@
+"""The fault suite (issue 10): a simulated month streamed over HTTP through the whole pipeline
+twice with the same seed, into a clean stack and into one that suffers faults meanwhile; after
+recovery the two must hold the same report and facts, byte for byte, and every event the
+faulted producer was told "accepted" (docs/reliability/faults.md).
+
+The fast scenario runs in the default run. The full one is marked `faults` and runs only when
+asked for: `./run faults` (or `pytest -m faults tests/integration/test_faults.py`); it writes
+its record to $HOTLINE_FAULTS_RECORD (default .state/faults-full.json; the fast one to
+.state/faults-fast.json).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+from tests.support.fault_run import Scenario, run
+
+pytestmark = [pytest.mark.stack]
+
+REPO = Path(__file__).resolve().parents[2]
+
+FAST = Scenario(
+    name="fast", seed=10, scale=0.005, month="2023-03", duration_s=25, send_batch=500, http_batch=125,
+    faults=(("aggregate_sigkill", 0.15), ("ingest_sigkill_mid_batch", 0.4), ("producer_timeout", 0.65)),
+)
+
+FULL = Scenario(
+    name="full", seed=10, scale=0.05, month="2023-03", duration_s=150,
+    faults=(
+        ("aggregate_sigkill", 0.06), ("producer_timeout", 0.14), ("clickhouse_stop", 0.22),
+        ("aggregate_sigkill", 0.50), ("broker_restart", 0.58), ("ingest_sigkill_mid_batch", 0.68),
+        ("aggregate_sigkill", 0.78), ("producer_timeout", 0.86), ("ingest_sigkill_mid_batch", 0.93),
+    ),
+)
+
+
+def _keep(record: dict, default: Path) -> None:
+    """The run's record as JSON, for the reader of a failure and for docs/reliability/."""
+    out = Path(os.environ.get("HOTLINE_FAULTS_RECORD") or default)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(record, indent=2, ensure_ascii=False, default=str) + "\n")
+
+
+def _assert_recovered(record: dict) -> None:
+    checks = record["checks"]
+    assert checks["report"]["difference"] is None
+    assert {t: c["difference"] for t, c in checks["facts"].items()} == {"call_facts": None, "ticket_facts": None}
+    assert checks["accepted_missing_count"] == 0, checks["accepted_missing_from_events"]
+    assert checks["facts_rows_counted_twice"] == {"clean": 0, "faulted": 0}
+    assert checks["differences"] == 0
+
+
+def test_fast_fault_run_equals_the_clean_run():
+    record = run(FAST, clean_port=22600, faulted_port=22610)
+    _keep(record, REPO / ".state" / "faults-fast.json")
+    # huaian-2023, March, scale 0.005, seed 10 (the same month as the full run, a tenth of it).
+    assert record["events"] == record["checks"]["accepted_ids"] == record["faulted"]["accepted"]
+    assert [f["kind"] for f in record["faulted"]["faults"]] == [k for k, _ in FAST.faults]
+    # The faults did reach the producer: a timeout it retried, and a batch cut by the kill.
+    producer = record["faulted"]["producer"]
+    assert producer.get("timeouts", 0) >= 1 and producer.get("connection_errors", 0) >= 1, producer
+    _assert_recovered(record)
+
+
+@pytest.mark.faults
+def test_full_fault_run_equals_the_clean_run():
+    record = run(FULL, clean_port=22700, faulted_port=22710)
+    _keep(record, REPO / ".state" / "faults-full.json")
+    assert record["faults_injected"] == len(FULL.faults)
+    _assert_recovered(record)

@@ -1,0 +1,256 @@
+"""One fault-suite run: the same simulated month streamed over HTTP into a clean stack and into
+a stack that suffers faults meanwhile; then what each holds, side by side.
+
+Judged (see `judge`): the annual report's JSON byte for byte (its `generated_at` stamp set to
+"-" in both), the facts tables byte for byte (every row read with FINAL, sorted by id, every
+column but `refreshed_at`, the wall time of the refresh, as ClickHouse's TabSeparated), every
+event the faulted producer was told "accepted" present in the event table, and no entity
+counted twice (one facts row per id; the facts' event counts add up to the events generated).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import threading
+import time
+import urllib.parse
+import urllib.request
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from hotline.settings import ClickHouseSettings
+from hotline.simulator import catchup, profile
+from hotline.simulator.generator import Stats, generate
+from hotline.simulator.period import month
+from hotline.simulator.run import simulate
+from hotline.storage.client import connect
+from hotline.tokens import DEV_TOKEN
+from tests.support.fault_sink import Fault, FaultingSink, RecordingHttpSink
+from tests.support.fault_stack import FaultStack
+
+PROFILE, YEAR, DB = "huaian-2023", 2023, "hotline"
+FACTS = {"call_facts": "call_id", "ticket_facts": "ticket_id"}
+GENERATED_AT = re.compile(rb'"generated_at":\s*"[^"]*"')
+
+
+@dataclass(frozen=True)
+class Scenario:
+    name: str
+    seed: int
+    scale: float
+    month: str
+    faults: tuple[tuple[str, float], ...]  # (kind, fraction of the stream sent before it fires)
+    duration_s: float  # the faulted stream is spread over about this long
+    send_batch: int = 1000  # events per simulator flush (split into HTTP batches below)
+    http_batch: int = 250
+    concurrency: int = 4
+    http_timeout_s: float = 4.0
+    clickhouse_down_s: float = 30.0
+    broker_down_s: float = 3.0
+    restart_after_s: float = 2.0
+
+
+def _actions(stack: FaultStack, sink: RecordingHttpSink, sc: Scenario) -> dict[str, Callable[[], dict]]:
+    def counts_during(fn: Callable[[], dict]) -> dict:
+        before = Counter(sink.counts)
+        seen = fn()
+        delta = Counter(sink.counts)
+        delta.subtract(before)
+        return {**seen, "producer": {k: v for k, v in sorted(delta.items()) if v}}
+
+    def aggregate_sigkill() -> dict:
+        pid = stack.sigkill("aggregate")
+        time.sleep(sc.restart_after_s)
+        stack.up()
+        return {"killed_pid": pid}
+
+    def broker_restart() -> dict:
+        t = time.monotonic()
+        stack.stop("broker")
+        time.sleep(sc.broker_down_s)
+        stack.up()
+        return {"down_s": round(time.monotonic() - t, 1)}
+
+    def clickhouse_stop() -> dict:
+        t = time.monotonic()
+        stack.clickhouse_up.clear()
+        try:
+            stack.stop("clickhouse")
+            time.sleep(sc.clickhouse_down_s)
+        finally:
+            stack.clickhouse_up.set()
+        stack.up()
+        return {"down_s": round(time.monotonic() - t, 1)}
+
+    def ingest_sigkill_mid_batch() -> dict:
+        def go() -> dict:
+            time.sleep(0.15)  # the send that follows has its HTTP batches in flight by now
+            pid = stack.sigkill("ingest")
+            time.sleep(sc.restart_after_s / 2)
+            stack.up()
+            return {"killed_pid": pid}
+        return counts_during(go)
+
+    def producer_timeout() -> dict:
+        def go() -> dict:
+            time.sleep(0.1)
+            frozen = sc.http_timeout_s + 3
+            stack.freeze("ingest", frozen)
+            return {"ingest_frozen_s": frozen, "producer_timeout_s": sc.http_timeout_s}
+        return counts_during(go)
+
+    return {f.__name__: f for f in (aggregate_sigkill, broker_restart, clickhouse_stop,
+                                     ingest_sigkill_mid_batch, producer_timeout)}
+
+
+def stream(stack: FaultStack, sc: Scenario, faulted: bool) -> dict:
+    """Stream the scenario's month into `stack` (with its faults if `faulted`), bring everything
+    back with `hotline up`, and wait until the facts hold every event generated."""
+    doc, period = profile.load(PROFILE), month(sc.month)
+    stats = Stats()
+    total = sum(1 for _ in generate(doc, scale=sc.scale, seed=sc.seed, with_previous=False, stats=stats, period=period))
+    inner = RecordingHttpSink(stack.ingest_url, DEV_TOKEN, batch_size=sc.http_batch, concurrency=sc.concurrency,
+                              timeout_s=sc.http_timeout_s, retries=12, max_backoff_s=8.0)
+    acts = _actions(stack, inner, sc)
+    faults = [Fault(at, kind, acts[kind]) for kind, at in sc.faults] if faulted else []
+    sink = FaultingSink(inner, total, faults, sc.duration_s if faulted else 0.0)
+    result = simulate(doc, sink, scale=sc.scale, seed=sc.seed, with_previous=False, batch=sc.send_batch,
+                      period=period)
+    t_sent = sink.elapsed()
+    stack.up()
+    client = connect(_ch(stack))
+    try:
+        waited = catchup.wait(client, DB, f"sim{sc.seed}-", stats.events, timeout_s=600, every_s=1.0)
+    finally:
+        client.disconnect()
+    return {
+        "events": stats.events, "calls": stats.calls[YEAR], "tickets": stats.tickets[YEAR],
+        "sent": result.sent, "accepted": result.accepted, "rejected": result.rejected,
+        "stream_s": round(t_sent, 1), "caught_up_after_s": round(waited, 1),
+        "producer": dict(sorted(inner.counts.items())),
+        "faults": [{"kind": f.kind, "at_event": f.at_event, "started_s": f.started_s, "ended_s": f.ended_s,
+                    **f.observed} for f in sink.fired],
+        "_accepted_ids": inner.accepted_ids,
+    }
+
+
+def _ch(stack: FaultStack) -> ClickHouseSettings:
+    return ClickHouseSettings(port=stack.base_port, http_port=stack.base_port + 1, database=DB)
+
+
+def _ch_http(stack: FaultStack, sql: str) -> bytes:
+    req = urllib.request.Request(f"{stack.clickhouse_http}/?" + urllib.parse.urlencode({"database": DB}),
+                                 data=sql.encode(), method="POST")
+    with urllib.request.urlopen(req, timeout=120) as resp:
+        return resp.read()
+
+
+def snapshot(stack: FaultStack, seed: int) -> dict:
+    """What the stack holds: the report's bytes, each facts table's bytes, the stored event ids
+    and the counts that show double counting."""
+    req = urllib.request.Request(f"{stack.api_url}/v1/reports/annual/{YEAR}",
+                                 headers={"Authorization": f"Bearer {DEV_TOKEN}"})
+    with urllib.request.urlopen(req, timeout=120) as resp:
+        report = GENERATED_AT.sub(b'"generated_at":"-"', resp.read())
+    facts = {}
+    for table, key in FACTS.items():
+        described = _ch_http(stack, f"DESCRIBE TABLE {table} FORMAT TabSeparated").decode().splitlines()
+        cols = [c for c in (line.split("\t")[0] for line in described) if c != "refreshed_at"]
+        facts[table] = _ch_http(stack, f"SELECT {', '.join(cols)} FROM {table} FINAL ORDER BY {key} FORMAT TabSeparated")
+    client = connect(_ch(stack))
+    try:
+        like = {"p": f"sim{seed}-%"}
+        ids = set(client.execute(f"SELECT DISTINCT source, id FROM {DB}.events WHERE subject LIKE %(p)s", like))
+        rows, distinct = client.execute(
+            f"SELECT count(), uniqExact(subject, source, id) FROM {DB}.events WHERE subject LIKE %(p)s", like)[0]
+        twice = sum(client.execute(
+            f"SELECT count() - uniqExact({key}) FROM {DB}.{table} FINAL WHERE {key} LIKE %(p)s", like)[0][0]
+            for table, key in FACTS.items())
+        folded = catchup.folded(client, DB, f"sim{seed}-")
+    finally:
+        client.disconnect()
+    return {"report": report, "facts": facts, "ids": ids, "event_rows": rows, "events_distinct": distinct,
+            "facts_rows_counted_twice": twice, "facts_events_folded": folded}
+
+
+def _first_difference(a: bytes, b: bytes) -> str | None:
+    if a == b:
+        return None
+    la, lb = a.splitlines(), b.splitlines()
+    for i, (x, y) in enumerate(zip(la, lb)):
+        if x != y:
+            return f"line {i + 1}: clean {x[:200]!r} / faulted {y[:200]!r}"
+    return f"clean has {len(la)} lines, faulted {len(lb)}"
+
+
+def judge(clean: dict, faulted: dict, accepted_ids: set[tuple[str, str]], events: int) -> dict:
+    """The comparison; `differences` counts every check that failed (0 is a pass)."""
+    sha = lambda b: hashlib.sha256(b).hexdigest()  # noqa: E731
+    checks: dict = {
+        "report": {"bytes": len(clean["report"]), "sha256_clean": sha(clean["report"]),
+                   "sha256_faulted": sha(faulted["report"]),
+                   "difference": _first_difference(clean["report"], faulted["report"])},
+        "facts": {t: {"rows": clean["facts"][t].count(b"\n"), "bytes": len(clean["facts"][t]),
+                      "sha256_clean": sha(clean["facts"][t]), "sha256_faulted": sha(faulted["facts"][t]),
+                      "difference": _first_difference(clean["facts"][t], faulted["facts"][t])} for t in FACTS},
+        "accepted_ids": len(accepted_ids),
+        "accepted_missing_from_events": sorted(accepted_ids - faulted["ids"])[:20],
+        "accepted_missing_count": len(accepted_ids - faulted["ids"]),
+        "events_generated": events,
+        "events_distinct": {"clean": clean["events_distinct"], "faulted": faulted["events_distinct"]},
+        "event_rows_with_duplicates": {"clean": clean["event_rows"], "faulted": faulted["event_rows"]},
+        "facts_events_folded": {"clean": clean["facts_events_folded"], "faulted": faulted["facts_events_folded"]},
+        "facts_rows_counted_twice": {"clean": clean["facts_rows_counted_twice"],
+                                     "faulted": faulted["facts_rows_counted_twice"]},
+    }
+    failed = [
+        checks["report"]["difference"] is not None,
+        *(checks["facts"][t]["difference"] is not None for t in FACTS),
+        checks["accepted_missing_count"] != 0,
+        len(accepted_ids) != events,  # every event of the month was answered "accepted" in the end
+        *(n != events for n in checks["events_distinct"].values()),
+        *(n != events for n in checks["facts_events_folded"].values()),
+        *(n != 0 for n in checks["facts_rows_counted_twice"].values()),
+    ]
+    checks["differences"] = sum(failed)
+    return checks
+
+
+def run(sc: Scenario, clean_port: int, faulted_port: int) -> dict:
+    """Both stacks up (in parallel), the clean stream and the faulted one (in parallel), both
+    judged; both stacks purged afterwards, whatever happened."""
+    stacks = {"clean": FaultStack(f"faults-{sc.name}-clean", clean_port),
+              "faulted": FaultStack(f"faults-{sc.name}-faulted", faulted_port)}
+    out: dict = {}
+    errors: list[BaseException] = []
+
+    def one(role: str) -> None:
+        try:
+            stacks[role].down()
+            stacks[role].up()
+            out[role] = stream(stacks[role], sc, faulted=role == "faulted")
+        except BaseException as exc:  # noqa: BLE001 - re-raised in the caller's thread below
+            errors.append(exc)
+
+    t0 = time.monotonic()
+    try:
+        threads = [threading.Thread(target=one, args=(role,)) for role in stacks]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        if errors:
+            raise errors[0]
+        accepted = out["faulted"].pop("_accepted_ids")
+        out["clean"].pop("_accepted_ids")
+        snaps = {role: snapshot(s, sc.seed) for role, s in stacks.items()}
+        checks = judge(snaps["clean"], snaps["faulted"], accepted, out["faulted"]["events"])
+    finally:
+        for s in stacks.values():
+            s.down()
+    return {"scenario": sc.name, "profile": PROFILE, "month": sc.month, "scale": sc.scale, "seed": sc.seed,
+            "events": out["faulted"]["events"], "calls": out["faulted"]["calls"], "tickets": out["faulted"]["tickets"],
+            "faults_injected": len(out["faulted"]["faults"]), "wall_s": round(time.monotonic() - t0, 1),
+            "clean": out["clean"], "faulted": out["faulted"], "checks": checks}
