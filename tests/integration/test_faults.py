@@ -45,6 +45,13 @@ def _keep(record: dict, default: Path) -> None:
     out.write_text(json.dumps(record, indent=2, ensure_ascii=False, default=str) + "\n")
 
 
+def _cut_in_flight(producer: dict) -> int:
+    """Requests the producer had sent that the killed server never answered (a refused
+    connection is not one: the server was already gone when it was tried)."""
+    return sum(producer.get(f"error_{name}", 0)
+               for name in ("RemoteDisconnected", "ConnectionResetError", "BrokenPipeError", "IncompleteRead"))
+
+
 def _assert_recovered(record: dict) -> None:
     checks = record["checks"]
     assert checks["report"]["difference"] is None
@@ -60,9 +67,10 @@ def test_fast_fault_run_equals_the_clean_run():
     # huaian-2023, March, scale 0.005, seed 10 (the same month as the full run, a tenth of it).
     assert record["events"] == record["checks"]["accepted_ids"] == record["faulted"]["accepted"]
     assert [f["kind"] for f in record["faulted"]["faults"]] == [k for k, _ in FAST.faults]
-    # The faults did reach the producer: a timeout it retried, and a batch cut by the kill.
-    producer = record["faulted"]["producer"]
-    assert producer.get("timeouts", 0) >= 1 and producer.get("connection_errors", 0) >= 1, producer
+    # The faults did reach the producer: timeouts it retried, and requests cut by the kill.
+    faults = {f["kind"]: f for f in record["faulted"]["faults"]}
+    assert faults["producer_timeout"]["producer"].get("timeouts", 0) >= 1, faults["producer_timeout"]
+    assert _cut_in_flight(faults["ingest_sigkill_mid_batch"]["producer"]) >= 1, faults["ingest_sigkill_mid_batch"]
     _assert_recovered(record)
 
 
@@ -71,4 +79,6 @@ def test_full_fault_run_equals_the_clean_run():
     record = run(FULL, clean_port=22700, faulted_port=22710)
     _keep(record, REPO / ".state" / "faults-full.json")
     assert record["faults_injected"] == len(FULL.faults)
+    cuts = [_cut_in_flight(f["producer"]) for f in record["faulted"]["faults"] if f["kind"] == "ingest_sigkill_mid_batch"]
+    assert len(cuts) == 2 and all(n >= 1 for n in cuts), cuts
     _assert_recovered(record)

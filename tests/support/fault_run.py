@@ -66,23 +66,28 @@ def _actions(stack: FaultStack, sink: RecordingHttpSink, sc: Scenario) -> dict[s
         stack.up()
         return {"killed_pid": pid}
 
-    def broker_restart() -> dict:
-        t = time.monotonic()
-        stack.stop("broker")
-        time.sleep(sc.broker_down_s)
-        stack.up()
-        return {"down_s": round(time.monotonic() - t, 1)}
-
-    def clickhouse_stop() -> dict:
-        t = time.monotonic()
-        stack.clickhouse_up.clear()
-        try:
-            stack.stop("clickhouse")
-            time.sleep(sc.clickhouse_down_s)
-        finally:
+    def stopped_for(name: str, seconds: float) -> dict:
+        """Stop `name` (SIGTERM), leave it down `seconds`, `hotline up`; how long each step took."""
+        t0 = time.monotonic()
+        stack.stop(name)
+        t1 = time.monotonic()
+        time.sleep(seconds)
+        t2 = time.monotonic()
+        if name == "clickhouse":
             stack.clickhouse_up.set()
         stack.up()
-        return {"down_s": round(time.monotonic() - t, 1)}
+        t3 = time.monotonic()
+        return {"stopping_s": round(t1 - t0, 1), "stopped_s": round(t2 - t1, 1), "hotline_up_s": round(t3 - t2, 1)}
+
+    def broker_restart() -> dict:
+        return counts_during(lambda: stopped_for("broker", sc.broker_down_s))
+
+    def clickhouse_stop() -> dict:
+        stack.clickhouse_up.clear()
+        try:
+            return stopped_for("clickhouse", sc.clickhouse_down_s)
+        finally:
+            stack.clickhouse_up.set()
 
     def ingest_sigkill_mid_batch() -> dict:
         def go() -> dict:

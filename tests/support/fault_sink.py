@@ -11,6 +11,7 @@ import time
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from http.client import HTTPException
 
 import orjson
 
@@ -19,7 +20,10 @@ from hotline.simulator.sinks import HttpSink, SendResult
 
 class RecordingHttpSink(HttpSink):
     """HttpSink that keeps the (source, id) of every event an answer called accepted, and counts
-    its exchanges: `attempts`, `timeouts`, `connection_errors`, `statuses` (HTTP status → n)."""
+    its exchanges: `attempts`, `timeouts`, `connection_errors` (refused, reset, cut mid-answer),
+    `http_<status>`, and `error_<exception class>` for every failed exchange (a request cut in
+    flight shows as RemoteDisconnected or ConnectionResetError, a server that is down as
+    ConnectionRefusedError)."""
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -27,22 +31,27 @@ class RecordingHttpSink(HttpSink):
         self.counts: Counter[str] = Counter()
         self._record = threading.Lock()
 
-    def _request(self, body: bytes) -> tuple[int, dict[str, str], bytes]:
+    def _exchange(self, conn, body: bytes) -> tuple[int, dict[str, str], bytes]:
+        # Counted per exchange, below HttpSink's silent second try on a reused connection, so a
+        # request cut in flight shows even when that second try is what fails or succeeds.
         with self._record:
             self.counts["attempts"] += 1
         try:
-            status, headers, payload = super()._request(body)
-        except (TimeoutError, socket.timeout):
-            with self._record:
-                self.counts["timeouts"] += 1
+            status, headers, payload = super()._exchange(conn, body)
+        except (TimeoutError, socket.timeout) as exc:
+            self._count("timeouts", exc)
             raise
-        except OSError:
-            with self._record:
-                self.counts["connection_errors"] += 1
+        except (OSError, HTTPException) as exc:
+            self._count("connection_errors", exc)
             raise
         with self._record:
             self.counts[f"http_{status}"] += 1
         return status, headers, payload
+
+    def _count(self, what: str, exc: BaseException) -> None:
+        with self._record:
+            self.counts[what] += 1
+            self.counts[f"error_{type(exc).__name__}"] += 1
 
     def _answer(self, status: int, payload: bytes, sent: int) -> SendResult:
         result = super()._answer(status, payload, sent)
