@@ -4,15 +4,16 @@ recovery the two must hold the same report and facts, byte for byte, and every e
 faulted producer was told "accepted" (docs/reliability/faults.md).
 
 The fast scenario runs in the default run. The full one is marked `faults` and runs only when
-asked for: `./run faults` (or `pytest -m faults tests/integration/test_faults.py`); it writes
-its record to $HOTLINE_FAULTS_RECORD (default .state/faults-full.json; the fast one to
-.state/faults-fast.json).
+asked for: `./run faults` (or `pytest -m faults tests/integration/test_faults.py`); each run
+writes its record to faults-<scenario>.json in $HOTLINE_FAULTS_RECORD_DIR (default .state/;
+`./run faults` sets docs/reliability/).
 """
 
 from __future__ import annotations
 
 import json
 import os
+import sys
 from pathlib import Path
 
 import pytest
@@ -38,10 +39,21 @@ FULL = Scenario(
 )
 
 
-def _keep(record: dict, default: Path) -> None:
-    """The run's record as JSON, for the reader of a failure and for docs/reliability/."""
-    out = Path(os.environ.get("HOTLINE_FAULTS_RECORD") or default)
-    out.parent.mkdir(parents=True, exist_ok=True)
+# The control: the default memory broker restarted with a backlog in it. It loses what ingest
+# had accepted and no worker had read yet; the suite must catch that, not pass.
+MEMORY_BROKER = Scenario(
+    name="memory-broker", seed=10, scale=0.005, month="2023-03", duration_s=20, send_batch=500, http_batch=125,
+    faults=(("broker_restart", 0.3),), broker_storage="memory", catchup_timeout_s=45,
+)
+
+
+def _keep(record: dict) -> None:
+    """The run's record as JSON (faults-<scenario>.json in $HOTLINE_FAULTS_RECORD_DIR, default
+    .state/), for the reader of a failure and for docs/reliability/."""
+    folder = Path(os.environ.get("HOTLINE_FAULTS_RECORD_DIR") or REPO / ".state")
+    folder.mkdir(parents=True, exist_ok=True)
+    out = folder / f"faults-{record['scenario']}.json"
+    record = {"command": "pytest " + " ".join(sys.argv[1:]), **record}
     out.write_text(json.dumps(record, indent=2, ensure_ascii=False, default=str) + "\n")
 
 
@@ -63,7 +75,7 @@ def _assert_recovered(record: dict) -> None:
 
 def test_fast_fault_run_equals_the_clean_run():
     record = run(FAST, clean_port=22600, faulted_port=22610)
-    _keep(record, REPO / ".state" / "faults-fast.json")
+    _keep(record)
     # huaian-2023, March, scale 0.005, seed 10 (the same month as the full run, a tenth of it).
     assert record["events"] == record["checks"]["accepted_ids"] == record["faulted"]["accepted"]
     assert [f["kind"] for f in record["faulted"]["faults"]] == [k for k, _ in FAST.faults]
@@ -77,8 +89,19 @@ def test_fast_fault_run_equals_the_clean_run():
 @pytest.mark.faults
 def test_full_fault_run_equals_the_clean_run():
     record = run(FULL, clean_port=22700, faulted_port=22710)
-    _keep(record, REPO / ".state" / "faults-full.json")
+    _keep(record)
     assert record["faults_injected"] == len(FULL.faults)
     cuts = [_cut_in_flight(f["producer"]) for f in record["faulted"]["faults"] if f["kind"] == "ingest_sigkill_mid_batch"]
     assert len(cuts) == 2 and all(n >= 1 for n in cuts), cuts
     _assert_recovered(record)
+
+
+@pytest.mark.faults
+def test_a_memory_broker_restart_loses_accepted_events_and_the_suite_says_so():
+    record = run(MEMORY_BROKER, clean_port=22720, faulted_port=22730)
+    _keep(record)
+    checks = record["checks"]
+    (restart,) = record["faulted"]["faults"]
+    assert restart["accepted_not_yet_in_facts"] > 0  # the backlog the restart was given
+    assert record["faulted"]["caught_up_after_s"] is None
+    assert checks["accepted_missing_count"] > 0 and checks["differences"] > 0

@@ -1,4 +1,5 @@
-"""A stack of the fault suite's own (its ports, its state folder, the broker on s3 storage), and
+"""A stack of the fault suite's own (its ports, its state folder, the broker on s3 storage
+unless told otherwise), and
 the faults done to it: processes killed, stopped, frozen, restarted by `hotline up`.
 
 Every restart goes through `hotline up`, as an operator would; while ClickHouse is meant to be
@@ -13,7 +14,7 @@ import subprocess
 import sys
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from hotline.stack.process import ManagedProcess
@@ -36,12 +37,12 @@ def ports_from(base: int) -> dict[str, str]:
 class FaultStack:
     name: str
     base_port: int
-    log: list[str] = field(default_factory=list)
+    broker_storage: str = "s3"  # memory: the default stack's broker, which a restart empties
 
     def __post_init__(self) -> None:
         self.state_dir = REPO / ".state" / self.name
         self.env = {**os.environ, **ports_from(self.base_port), "HOTLINE_STATE_DIR": str(self.state_dir),
-                    "HOTLINE_BROKER_STORAGE": "s3"}
+                    "HOTLINE_BROKER_STORAGE": self.broker_storage}
         self._up_lock = threading.Lock()
         self.clickhouse_up = threading.Event()
         self.clickhouse_up.set()
