@@ -15,6 +15,7 @@ from hotline import broker
 from hotline.settings import ClickHouseSettings, KafkaSettings, StackSettings
 from hotline.stack.broker_server import BrokerStorageSettings, LocalBroker
 from hotline.stack.clickhouse_server import LocalClickHouse
+from hotline.stack.object_store import LocalObjectStore
 from hotline.stack.services import SERVICES, LocalService, instances
 from hotline.storage import client as ch_client
 from hotline.storage.migrate import migrate
@@ -80,7 +81,8 @@ def up(s: Settings, say: Say = print) -> None:
 def down(s: Settings, purge: bool = False, say: Say = print) -> None:
     # The object store is stopped even when the settings now say memory: it may hold a broker's
     # data from an `up` with s3 storage.
-    store = BrokerStorageSettings(storage="s3", **s.broker_storage.model_dump(exclude={"storage"})).object_store(s.stack)
+    bs = s.broker_storage
+    store = LocalObjectStore(s.stack, bs.s3_host, bs.s3_port, bs.s3_bucket)
     servers = [*reversed(_services(s)), LocalBroker(s.stack, s.kafka, s.broker_storage), store,
                LocalClickHouse(s.stack, s.clickhouse)]
     for srv in servers:
