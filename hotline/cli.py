@@ -114,6 +114,7 @@ def _cmd_simulate(args: argparse.Namespace) -> int:
     from hotline.simulator import demo, profile
     from hotline.simulator.faults import FaultRates
     from hotline.simulator.pacing import parse_speed
+    from hotline.simulator.period import PeriodError, between, month
     from hotline.simulator.progress import Progress
     from hotline.simulator.run import estimate, simulate
     from hotline.simulator.settings import SimulatorSettings
@@ -132,14 +133,23 @@ def _cmd_simulate(args: argparse.Namespace) -> int:
     if (args.wait or args.compare) and args.to == "file":
         print("hotline simulate: --wait and --compare need --to http or kafka", file=sys.stderr)
         return 2
+    try:
+        period = (month(args.month) if args.month else
+                  between(args.from_, args.until, int(doc.get("year") or 0)) if args.from_ or args.until else None)
+    except PeriodError as exc:
+        print(f"hotline simulate: {exc}", file=sys.stderr)
+        return 2
     faults = FaultRates.parse(args.faults) if args.faults else None
     sink = open_sink(args.to, url=settings.ingest_url, token=settings.ingest_token.get_secret_value(),
                      kafka=KafkaSettings(), path=args.out, batch_size=settings.batch_size,
                      concurrency=settings.concurrency)
     with_previous = not args.no_previous
-    progress = Progress(estimate(doc, args.scale, with_previous), tz=doc.get("timezone", "Asia/Shanghai"))
+    expected = estimate(doc, args.scale, with_previous)
+    if period is not None:  # the progress bar's estimate only: the period's share of one year
+        expected = int(estimate(doc, args.scale, False) * min(1.0, ((period.last - period.first).days + 1) / 365))
+    progress = Progress(expected, tz=doc.get("timezone", "Asia/Shanghai"))
     result = simulate(doc, sink, scale=args.scale, seed=args.seed, with_previous=with_previous, faults=faults,
-                      speed=parse_speed(args.speed), progress=progress)
+                      speed=parse_speed(args.speed), progress=progress, period=period)
     say = demo.stderr
     years = ", ".join(f"{y}: {result.stats.tickets[y]:,} tickets and {result.stats.calls[y]:,} calls"
                       for y in sorted(result.stats.tickets))
@@ -193,6 +203,10 @@ def build_parser() -> argparse.ArgumentParser:
     sim.add_argument("--out", help="with --to file: the file (.gz compresses; - is stdout)")
     sim.add_argument("--speed", default="fast", help="fast (default), realtime, or a factor like 3600x")
     sim.add_argument("--faults", help="e.g. duplicate=0.01,reorder=0.01,late=0.001,malformed=0.001")
+    span = sim.add_mutually_exclusive_group()
+    span.add_argument("--month", metavar="YYYY-MM", help="only the calls and tickets starting in this month")
+    span.add_argument("--from", dest="from_", metavar="DATE", help="only calls and tickets starting on or after DATE")
+    sim.add_argument("--until", metavar="DATE", help="... and on or before DATE (with --from or alone)")
     sim.add_argument("--no-previous", action="store_true", help="skip the previous year (no year-over-year)")
     sim.add_argument("--wait", action="store_true", help="then wait until the facts hold every event")
     sim.add_argument("--compare", action="store_true",

@@ -25,6 +25,17 @@ def _load_test_env() -> None:
 _load_test_env()
 
 
+def pytest_collection_modifyitems(config, items):
+    """The full fault suite takes minutes: it runs only when a -m expression names it
+    (`./run faults`), never as part of a plain `pytest` or another marker's run."""
+    if "faults" in (config.getoption("markexpr") or ""):
+        return
+    drop = [item for item in items if item.get_closest_marker("faults")]
+    if drop:
+        config.hook.pytest_deselected(items=drop)
+        items[:] = [item for item in items if not item.get_closest_marker("faults")]
+
+
 @pytest.fixture(scope="session")
 def stack_settings():
     from hotline.stack.stack import Settings

@@ -3,7 +3,8 @@
 Day by day: the day's calls, then the tickets they raise, every event of those entities pushed
 on a heap keyed by time; events due before the next day starts are yielded. Memory holds the
 days' entities and the events still ahead of the clock (completions, evaluations: a few days'
-worth), never the year. The same profile, scale and seed give the same stream.
+worth), never the year. The same profile, scale and seed give the same stream; a `Period`
+keeps only the calls and tickets that start inside it (period.py), drawn from the same year.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from hotline.simulator import calls as calls_mod
 from hotline.simulator import rhythm, tickets
 from hotline.simulator.apportion import apportion
 from hotline.simulator.emit import Clock, call_events, ticket_events
+from hotline.simulator.period import Period
 from hotline.simulator.plan import Plan, build
 from hotline.simulator.previous import previous
 from hotline.simulator.profile import Targets, targets
@@ -34,7 +36,8 @@ CALLERS_PER_CALL = 0.6  # distinct caller numbers per inbound call (people call 
 
 @dataclass
 class Stats:
-    """What was generated, per year: the ground truth a run is checked against."""
+    """What was generated, per year (inside the period, if one was given): the ground truth a
+    run is checked against."""
 
     events: int = 0
     calls: dict[int, int] = field(default_factory=dict)
@@ -47,13 +50,16 @@ def year_targets(doc: dict[str, Any], scale: float, with_previous: bool = True) 
 
 
 def generate(doc: dict[str, Any], *, scale: float = 1.0, seed: int = 1, with_previous: bool = True,
-             stats: Stats | None = None) -> Iterator[Timed]:
-    """The events of the profile's year (and the previous year first), in time order."""
+             stats: Stats | None = None, period: Period | None = None) -> Iterator[Timed]:
+    """The events of the profile's year (and the previous year first), in time order; with a
+    period, only those of the calls and tickets starting in it."""
     stats = stats if stats is not None else Stats()
     heap: list[tuple[int, int, dict]] = []
     n = 0
     for t in year_targets(doc, scale, with_previous):
-        year = _Year(build(t), seed)
+        if period is not None and not period.overlaps_year(t.year):
+            continue  # each year draws from its own seed: skipping one changes no other
+        year = _Year(build(t), seed, period)
         for day_start, events in year.days():
             for ms, e in events:
                 heapq.heappush(heap, (ms, n, e))
@@ -63,21 +69,22 @@ def generate(doc: dict[str, Any], *, scale: float = 1.0, seed: int = 1, with_pre
             while heap and heap[0][0] < horizon:
                 ms, _, e = heapq.heappop(heap)
                 yield ms, e
-        stats.calls[t.year], stats.tickets[t.year] = year.calls, year.tickets
+        stats.calls[t.year], stats.tickets[t.year] = year.kept_calls, year.kept_tickets
     while heap:
         ms, _, e = heapq.heappop(heap)
         yield ms, e
 
 
 class _Year:
-    def __init__(self, plan: Plan, seed: int):
+    def __init__(self, plan: Plan, seed: int, period: Period | None = None):
         t = plan.targets
-        self.plan, self.t = plan, t
+        self.plan, self.t, self.period = plan, t, period
         self.rng = np.random.default_rng([seed, t.year])
         self.cal = for_timezone(t.timezone)
         self.clock = Clock(t.timezone)
         self.prefix = f"sim{seed}"
-        self.calls = self.tickets = 0
+        self.calls = self.tickets = 0  # drawn so far: numbers the ids
+        self.kept_calls = self.kept_tickets = 0  # inside the period
         c = t.calls
         left = lambda urn: int(dict(zip(urn.values, urn.left)).get(True, 0))  # noqa: E731
         self.waits = calls_mod.Waits(c, left(plan.within))
@@ -98,9 +105,12 @@ class _Year:
         tz = ZoneInfo(t.timezone)
         for i, day in enumerate(days):
             start = int(dt.datetime(day.year, day.month, day.day, tzinfo=tz).timestamp())
-            yield start, self._day(start, offered[i], dialled[i], demands[i])
+            # Days outside the period are drawn all the same (the draws of the days after them
+            # depend on it); only their events are not built.
+            keep = self.period is None or day in self.period
+            yield start, self._day(start, offered[i], dialled[i], demands[i], keep)
 
-    def _day(self, start: int, offered: int, dialled: int, demands: int) -> list[Timed]:
+    def _day(self, start: int, offered: int, dialled: int, demands: int, keep: bool = True) -> list[Timed]:
         rng, plan, y = self.rng, self.plan, self.t.year
         inbound = calls_mod.inbound(rng, plan, self.waits, self.talks_in, start, offered)
         outbound = calls_mod.outbound(rng, plan, self.talks_out, start, dialled)
@@ -110,19 +120,25 @@ class _Year:
         talent = {tk.call for tk in day_tickets if tk.group == "talent" and tk.call >= 0}
         callers = rng.integers(0, self.callers, size=offered)
         agents = rng.integers(1, AGENTS + 1, size=offered + dialled)
+        districts = self.t.districts
+        picks = rng.integers(0, len(districts), size=len(day_tickets)) if districts else None
         out: list[Timed] = []
+        if not keep:
+            self.calls += offered + dialled
+            self.tickets += len(day_tickets)
+            return out
         for i in range(offered):
             out += call_events(self.clock, call_id(i), inbound, i, "talent" if i in talent else "12345",
                                f"1{3 + int(callers[i]) % 7}{int(callers[i]):09d}", f"A{int(agents[i]):03d}")
         for i in range(dialled):
             out += call_events(self.clock, f"{self.prefix}-o{y}-{c0 + i:08d}", outbound, i, "12345", "",
                                f"A{int(agents[offered + i]):03d}")
-        districts = self.t.districts
-        picks = rng.integers(0, len(districts), size=len(day_tickets)) if districts else None
         for j, tk in enumerate(day_tickets):
             out += ticket_events(self.clock, f"{self.prefix}-t{y}-{tk.seq:08d}", tk,
                                  call_id(tk.call) if tk.call >= 0 else "",
                                  districts[int(picks[j])] if picks is not None else "")
         self.calls += offered + dialled
         self.tickets += len(day_tickets)
+        self.kept_calls += offered + dialled
+        self.kept_tickets += len(day_tickets)
         return out

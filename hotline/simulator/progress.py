@@ -29,11 +29,13 @@ class Progress:
     (and ends the redrawn one); it is idempotent."""
 
     def __init__(
-        self, total: int | None, out: TextIO = sys.stderr, every_s: float = 1.0,
+        self, total: int | None, out: TextIO | None = None, every_s: float = 1.0,
         tty: bool | None = None, *, log_every_s: float = 10.0, tz: str = "Asia/Shanghai",
         clock: Callable[[], float] = monotonic, label: str = "simulate",
     ) -> None:
         self.total = total
+        # sys.stderr as it is now, not as it was at import (pytest swaps it per test).
+        out = out if out is not None else sys.stderr
         self._out = out
         self._tty = _isatty(out) if tty is None else tty
         self._every = every_s if self._tty else log_every_s

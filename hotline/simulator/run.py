@@ -15,6 +15,7 @@ from typing import Any
 from hotline.simulator.faults import FaultRates, Faults
 from hotline.simulator.generator import Stats, generate, year_targets
 from hotline.simulator.pacing import Pacer
+from hotline.simulator.period import Period
 from hotline.simulator.progress import Progress
 from hotline.simulator.sinks import SendResult, Sink
 
@@ -43,10 +44,11 @@ def estimate(doc: dict[str, Any], scale: float, with_previous: bool) -> int:
 
 def simulate(doc: dict[str, Any], sink: Sink, *, scale: float = 1.0, seed: int = 1, with_previous: bool = True,
              faults: FaultRates | None = None, speed: float | None = None, batch: int = 5000,
-             progress: Progress | None = None) -> RunResult:
-    """Send the whole simulated stream; returns when the sink has answered every event."""
+             progress: Progress | None = None, period: Period | None = None) -> RunResult:
+    """Send the whole simulated stream (only the period's calls and tickets, if given); returns
+    when the sink has answered every event."""
     result = RunResult(Stats())
-    stream = generate(doc, scale=scale, seed=seed, with_previous=with_previous, stats=result.stats)
+    stream = generate(doc, scale=scale, seed=seed, with_previous=with_previous, stats=result.stats, period=period)
     injector = Faults(faults, seed) if faults is not None and faults.any else None
     if injector is not None:
         stream = injector.apply(stream)

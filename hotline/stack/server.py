@@ -44,6 +44,10 @@ class LocalServer:
     def prepare(self) -> None:
         """Install or configure what the server needs before it starts (may block)."""
 
+    def env(self) -> dict[str, str]:
+        """Environment variables the process gets on top of ours."""
+        return {}
+
     def ready(self) -> bool:
         raise NotImplementedError
 
@@ -66,7 +70,7 @@ class LocalServer:
             if not port_free(p.host, p.port):
                 raise PortInUse(p.what, p.host, p.port, p.env_var)
         self.prepare()
-        self.process.start(self.argv())
+        self.process.start(self.argv(), env=self.env())
         self._wait_ready(started=True)
         return True
 

@@ -8,13 +8,14 @@ migrations still apply). `up` is idempotent; `down` stops only processes recorde
 from __future__ import annotations
 
 import shutil
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Callable
 
 from hotline import broker
 from hotline.settings import ClickHouseSettings, KafkaSettings, StackSettings
-from hotline.stack.broker_server import LocalBroker
+from hotline.stack.broker_server import BrokerStorageSettings, LocalBroker
 from hotline.stack.clickhouse_server import LocalClickHouse
+from hotline.stack.object_store import LocalObjectStore
 from hotline.stack.services import SERVICES, LocalService, instances
 from hotline.storage import client as ch_client
 from hotline.storage.migrate import migrate
@@ -25,10 +26,11 @@ class Settings:
     stack: StackSettings
     clickhouse: ClickHouseSettings
     kafka: KafkaSettings
+    broker_storage: BrokerStorageSettings = field(default_factory=BrokerStorageSettings)
 
     @classmethod
     def from_env(cls) -> "Settings":
-        return cls(StackSettings(), ClickHouseSettings(), KafkaSettings())
+        return cls(StackSettings(), ClickHouseSettings(), KafkaSettings(), BrokerStorageSettings())
 
 
 @dataclass(frozen=True)
@@ -57,11 +59,15 @@ def up(s: Settings, say: Say = print) -> None:
     applied = migrate(ch_client.connect(s.clickhouse, database=False), s.clickhouse.database)
     say(f"clickhouse: migrations {'applied: ' + ', '.join(f'{m.version:04d}_{m.name}' for m in applied) if applied else 'up to date'}")
 
-    br = LocalBroker(s.stack, s.kafka)
+    br = LocalBroker(s.stack, s.kafka, s.broker_storage)
+    store = s.broker_storage.object_store(s.stack)
     if s.kafka.external:
         say(f"broker: external at {s.kafka.bootstrap_servers}, not started")
     else:
-        say(f"broker: {'started' if br.start() else 'already running'} at {br.address()}")
+        if store is not None:
+            say(f"{store.name}: {'started' if store.start() else 'already running'} at {store.address()}")
+        say(f"broker: {'started' if br.start() else 'already running'} at {br.address()} "
+            f"(storage {br.engine_url()})")
     topics = broker.ensure_topics(s.kafka)
     say("broker: topics " + ", ".join(f"{t} ({n} partitions)" for t, n in sorted(topics.items())))
 
@@ -73,9 +79,16 @@ def up(s: Settings, say: Say = print) -> None:
 
 
 def down(s: Settings, purge: bool = False, say: Say = print) -> None:
-    servers = [*reversed(_services(s)), LocalBroker(s.stack, s.kafka), LocalClickHouse(s.stack, s.clickhouse)]
+    # The object store is stopped even when the settings now say memory: it may hold a broker's
+    # data from an `up` with s3 storage.
+    bs = s.broker_storage
+    store = LocalObjectStore(s.stack, bs.s3_host, bs.s3_port, bs.s3_bucket)
+    servers = [*reversed(_services(s)), LocalBroker(s.stack, s.kafka, s.broker_storage), store,
+               LocalClickHouse(s.stack, s.clickhouse)]
     for srv in servers:
-        say(f"{srv.name}: {'stopped' if srv.stop() else 'was not running'}")
+        stopped = srv.stop()
+        if stopped or srv is not store or s.broker_storage.storage == "s3":
+            say(f"{srv.name}: {'stopped' if stopped else 'was not running'}")
     if purge:
         for srv in servers:
             for d in srv.data_dirs():
@@ -87,8 +100,12 @@ def down(s: Settings, purge: bool = False, say: Say = print) -> None:
 def status(s: Settings) -> list[ComponentStatus]:
     out = []
     ch = LocalClickHouse(s.stack, s.clickhouse)
-    br = LocalBroker(s.stack, s.kafka)
-    for srv, external in ((ch, s.clickhouse.external), (br, s.kafka.external)):
+    br = LocalBroker(s.stack, s.kafka, s.broker_storage)
+    members = [(ch, s.clickhouse.external), (br, s.kafka.external)]
+    store = s.broker_storage.object_store(s.stack)
+    if store is not None:
+        members.insert(1, (store, s.kafka.external))
+    for srv, external in members:
         pid = None if external else srv.pid()
         state = "external" if external else ("running" if pid else "stopped")
         healthy = srv.ready() if (external or pid) else None

@@ -1,0 +1,72 @@
+"""What a broker restart keeps: with s3 storage on the local object store, topics, messages and
+a consumer group's committed offsets; with the default memory storage, nothing (stated here so
+that nobody counts on it)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from kafka import KafkaConsumer, KafkaProducer, TopicPartition
+from kafka.structs import OffsetAndMetadata
+
+from hotline import broker as broker_admin
+from hotline.settings import KafkaSettings, StackSettings
+from hotline.stack.broker_server import BrokerStorageSettings, LocalBroker
+
+pytestmark = pytest.mark.stack
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def _produce_and_commit(kafka: KafkaSettings, n: int, committed: int) -> None:
+    p = KafkaProducer(bootstrap_servers=kafka.bootstrap_servers, acks="all")
+    for i in range(n):
+        p.send(kafka.topic_calls, key=b"k", value=f"m{i}".encode(), partition=0)
+    p.flush()
+    p.close()
+    c = KafkaConsumer(bootstrap_servers=kafka.bootstrap_servers, group_id="restart-test", enable_auto_commit=False)
+    c.commit({TopicPartition(kafka.topic_calls, 0): OffsetAndMetadata(committed, "", -1)})
+    c.close()
+
+
+def _what_is_left(kafka: KafkaSettings) -> tuple[set[str], int | None, int]:
+    c = KafkaConsumer(bootstrap_servers=kafka.bootstrap_servers, group_id="restart-test", enable_auto_commit=False,
+                      consumer_timeout_ms=3000)
+    topics = c.topics()
+    tp = TopicPartition(kafka.topic_calls, 0)
+    committed = c.committed(tp) if kafka.topic_calls in topics else None
+    n = 0
+    if kafka.topic_calls in topics:
+        c.assign([tp])
+        c.seek_to_beginning(tp)
+        n = sum(1 for _ in c)
+    c.close()
+    return topics, committed, n
+
+
+@pytest.mark.parametrize("storage, port", [("s3", 22840), ("memory", 22850)])
+def test_broker_restart(storage, port, tmp_path):
+    stack = StackSettings(state_dir=tmp_path / "state")
+    kafka = KafkaSettings(bootstrap_servers=f"127.0.0.1:{port}", partitions=2)
+    settings = BrokerStorageSettings(storage=storage, s3_port=port + 1)
+    store = settings.object_store(stack)
+    broker = LocalBroker(stack, kafka, settings)
+    try:
+        if store is not None:
+            store.start()
+        broker.start()
+        broker_admin.ensure_topics(kafka)
+        _produce_and_commit(kafka, 100, committed=40)
+        assert _what_is_left(kafka)[1:] == (40, 100)
+        broker.stop()
+        broker.start()
+        topics, committed, messages = _what_is_left(kafka)
+        if storage == "s3":
+            assert set(kafka.topics) <= topics and (committed, messages) == (40, 100)
+        else:
+            assert kafka.topic_calls not in topics and messages == 0  # memory: all gone
+    finally:
+        broker.stop()
+        if store is not None:
+            store.stop()
