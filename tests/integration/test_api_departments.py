@@ -16,6 +16,7 @@ import io
 import zipfile
 from zoneinfo import ZoneInfo
 
+import jsonschema
 import pytest
 from fastapi.testclient import TestClient
 
@@ -90,6 +91,17 @@ def test_a_department_sees_its_own_tickets_only(api):
     # Calls and supplied figures are the city's, not the department's tickets.
     assert "calls" not in doc and "supplied" not in doc
     assert doc["monthly"]["rows"] == [{"month": "2023-06", "demands": 1}, {"month": "2023-09", "demands": 1}]
+
+
+def test_a_department_report_validates_against_the_published_schema(api):
+    schema = api.get("/v1/schemas/report.json", headers=auth(HOUSING)).json()
+    validator = jsonschema.Draft7Validator(schema, format_checker=jsonschema.FormatChecker())
+    doc = api.get("/v1/reports/annual/2023", headers=auth(HOUSING)).json()
+    assert [e.message for e in validator.iter_errors(doc)] == []
+    # The schema can fail: a city report without its calls table, a department's with one.
+    city = api.get("/v1/reports/annual/2023", headers=AUTH).json()
+    assert list(validator.iter_errors({k: v for k, v in city.items() if k != "calls"}))
+    assert list(validator.iter_errors({**doc, "calls": city["calls"]}))
 
 
 def test_a_ticket_dispatched_elsewhere_afterwards_leaves_the_first_department(api):
