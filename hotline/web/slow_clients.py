@@ -1,4 +1,5 @@
-"""A read deadline for uvicorn's HTTP protocol: a request must arrive whole in bounded time.
+"""Limits uvicorn's HTTP protocol lacks: a request must arrive whole in bounded time, and its
+header section must be of bounded size.
 
 uvicorn has no such limit: a client that opens a connection and sends nothing, trickles its
 header lines, or trickles its body a byte at a time (slow-loris) holds a connection, a parser and
@@ -13,6 +14,11 @@ body byte arrived. When it runs out: a 408 problem answer with `Connection: clos
 not started an answer yet, and the connection is closed. An app still waiting for the body then
 receives `http.disconnect` (Starlette's ClientDisconnect), as when a client hangs up. The time an
 app takes to answer a complete request is not limited here.
+
+Nor does uvicorn (with httptools) bound the header section: 32 MB of header lines were read,
+buffered and handed to the app. Beyond `max_header_bytes()` the answer is a 431 problem and the
+connection is closed before the parser sees more. The count is of bytes received from a
+request's start up to the blank line that ends its headers.
 """
 
 from __future__ import annotations
@@ -24,42 +30,84 @@ import orjson
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
 PROBLEM_TYPE = "urn:hotline:problem:request-timeout"
+HEADERS_PROBLEM_TYPE = "urn:hotline:problem:headers-too-large"
 
 
 def timeout_answer(seconds: float) -> bytes:
     """The whole HTTP/1.1 408 answer (an RFC 9457 problem), written straight to the socket."""
-    body = orjson.dumps({
+    return _answer(b"408 Request Timeout", {
         "type": PROBLEM_TYPE, "title": "The request did not arrive in time", "status": 408,
         "detail": f"the request (headers and body) must arrive within {seconds:g} s of its first byte",
     })
-    return (b"HTTP/1.1 408 Request Timeout\r\ncontent-type: application/problem+json\r\n"
+
+
+def headers_too_large_answer(limit: int) -> bytes:
+    return _answer(b"431 Request Header Fields Too Large", {
+        "type": HEADERS_PROBLEM_TYPE, "title": "The request's header section is too large", "status": 431,
+        "detail": f"the request line and headers must not exceed {limit} bytes", "limit": limit,
+    })
+
+
+def _answer(status: bytes, problem: dict[str, Any]) -> bytes:
+    body = orjson.dumps(problem)
+    return (b"HTTP/1.1 " + status + b"\r\ncontent-type: application/problem+json\r\n"
             b"content-length: " + str(len(body)).encode() + b"\r\nconnection: close\r\n\r\n" + body)
 
 
 class ReadDeadline(HttpToolsProtocol):
-    """HttpToolsProtocol with a deadline for receiving each request. Subclasses define
-    `read_timeout()` (seconds), read from their service's settings once."""
+    """HttpToolsProtocol with a deadline for receiving each request and a size limit for its
+    header section. Subclasses define `read_timeout()` (seconds) and `max_header_bytes()`,
+    read from their service's settings once."""
 
     @classmethod
     def read_timeout(cls) -> float:
+        raise NotImplementedError
+
+    @classmethod
+    def max_header_bytes(cls) -> int:
         raise NotImplementedError
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._deadline: asyncio.TimerHandle | None = None
         self._read_timeout_s = self.read_timeout()
+        self._max_head = self.max_header_bytes()
+        self._in_head = True  # receiving a request line and headers
+        self._head_bytes = 0
+        self._tail = b""  # the last bytes received, for a blank line split across reads
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(transport)
         self._arm()
+
+    def data_received(self, data: bytes) -> None:
+        if self._in_head:
+            # Count up to the blank line that ends the headers: body bytes in the same read are
+            # not header bytes.
+            seen = self._tail + data
+            end = seen.find(b"\r\n\r\n")
+            self._head_bytes += len(data) if end < 0 else max(0, end + 4 - len(self._tail))
+            self._tail = seen[-3:]
+            if self._head_bytes > self._max_head:
+                self._in_head = False
+                if not self.transport.is_closing():
+                    self.transport.write(headers_too_large_answer(self._max_head))
+                    self.transport.close()
+                return
+        super().data_received(data)
 
     def on_message_begin(self) -> None:
         super().on_message_begin()
         if self._deadline is None:
             self._arm()
 
+    def on_headers_complete(self) -> None:
+        self._in_head = False
+        super().on_headers_complete()
+
     def on_message_complete(self) -> None:
         self._disarm()
+        self._in_head, self._head_bytes, self._tail = True, 0, b""
         super().on_message_complete()
 
     def connection_lost(self, exc: Exception | None) -> None:

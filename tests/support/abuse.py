@@ -55,7 +55,7 @@ class Stack:
                                   http_port=int(self.env["HOTLINE_CLICKHOUSE_HTTP_PORT"]))
 
     def pid(self, service: str) -> int:
-        return int((self.state_dir / "run" / f"{service}.pid").read_text().split()[0])
+        return int(orjson.loads((self.state_dir / "run" / f"{service}.pid").read_bytes())["pid"])
 
     def rss_mb(self, service: str) -> float:
         """Resident memory of the service's process (uvicorn runs the app in it: no workers)."""
