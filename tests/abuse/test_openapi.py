@@ -9,7 +9,6 @@ left there is checked in test_zz_storage.py.
 
 from __future__ import annotations
 
-import os
 import time
 from collections import Counter
 
@@ -18,13 +17,12 @@ import schemathesis
 from hypothesis import HealthCheck, given, settings
 from schemathesis import GenerationMode
 
-from tests.support.abuse import AUTH
+from tests.support.abuse import AUTH, SLOW, TRIED
 
 pytestmark = [pytest.mark.kafka, pytest.mark.clickhouse]
 
 # The fast part (default run) and the slow one (--slow): examples per service and mode.
-EXAMPLES = 2000 if os.environ.get("HOTLINE_ABUSE_SLOW") else 150
-TRIED: Counter[str] = Counter()  # requests sent, per service (docs/reliability/abuse.md)
+EXAMPLES = 2000 if SLOW else 150
 
 
 def _run(abuse_stack, service: str, mode: GenerationMode) -> Counter[int]:
@@ -40,7 +38,7 @@ def _run(abuse_stack, service: str, mode: GenerationMode) -> Counter[int]:
         r = case.call(base_url=base, headers={**(case.headers or {}), **AUTH}, timeout=10)
         took = time.monotonic() - start
         statuses[r.status_code] += 1
-        TRIED[service] += 1
+        TRIED[f"{service}: schemathesis {mode}"] += 1
         where = f"{case.method} {case.formatted_path} {case.query!r}"
         assert r.status_code < 500, (where, r.status_code, r.text[:300])
         assert took < 10, (where, took)

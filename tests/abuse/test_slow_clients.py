@@ -16,7 +16,7 @@ from concurrent.futures import ThreadPoolExecutor
 import orjson
 import pytest
 
-from tests.support.abuse import AUTH, READ_TIMEOUT_S, STRUCTURED, client, event
+from tests.support.abuse import AUTH, READ_TIMEOUT_S, STRUCTURED, TRIED, client, event
 
 pytestmark = [pytest.mark.kafka, pytest.mark.clickhouse]
 
@@ -32,6 +32,7 @@ HEAD = {
 def trickle(port: int, first: bytes, drip: bytes, every_s: float = 0.5, give_up_s: float = 30) -> tuple[float, bytes]:
     """Send `first`, then `drip` every `every_s` until the server closes the connection.
     Returns (seconds until closed, what the server answered)."""
+    TRIED[f"port {port}: slow clients"] += 1
     answer = b""
     with socket.create_connection(("127.0.0.1", port), timeout=give_up_s) as s:
         start = time.monotonic()

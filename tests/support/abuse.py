@@ -7,9 +7,11 @@ Every request has a time limit: a hang is a failure, not a stuck suite.
 from __future__ import annotations
 
 import datetime as dt
+import os
 import socket
 import time
 import urllib.request
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -20,6 +22,8 @@ import psutil
 
 from hotline.settings import ClickHouseSettings, KafkaSettings
 
+SLOW = bool(os.environ.get("HOTLINE_ABUSE_SLOW"))  # the full suite: more examples, repeated rounds
+TRIED: Counter[str] = Counter()  # requests sent, by kind: printed at the end of the session
 READ_TIMEOUT_S = 5.0  # the abuse stack's read timeout of both services (tests/abuse/conftest.py)
 TOKEN = "dev-token"  # what `hotline up` accepts in development, on both services
 AUTH = {"authorization": f"Bearer {TOKEN}"}
@@ -72,12 +76,15 @@ class Stack:
 
 
 def client(stack: Stack, service: str, timeout_s: float = 60) -> httpx.Client:
-    return httpx.Client(base_url=stack.url(service), timeout=timeout_s)
+    def count(request: httpx.Request) -> None:
+        TRIED[f"{service}: requests (httpx)"] += 1
+    return httpx.Client(base_url=stack.url(service), timeout=timeout_s, event_hooks={"request": [count]})
 
 
 def raw_request(port: int, head: bytes, body: bytes = b"", timeout_s: float = 30) -> tuple[int, bytes, bytes]:
     """Send bytes as they are (any header bytes, any framing); (status, head, body) of the
     answer, read until the server closes or the answer's Content-Length is complete."""
+    TRIED[f"port {port}: raw requests"] += 1
     with socket.create_connection(("127.0.0.1", port), timeout=timeout_s) as s:
         s.sendall(head + body)
         data = b""
