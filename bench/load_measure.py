@@ -86,6 +86,7 @@ class Phase:
     started: float = field(default_factory=time.monotonic)
     wall_s: float = 0.0
     caught_up_s: float | None = None
+    load_average: float | None = None  # the machine's 1-minute load average when the phase ended
 
     def record(self, kind: str, latency_s: float, n: int, ok: bool, error: str | None) -> None:
         self.requests += 1
@@ -97,6 +98,7 @@ class Phase:
 
     def finish(self) -> None:
         self.wall_s = time.monotonic() - self.started
+        self.load_average = round(os.getloadavg()[0], 2)
 
     @property
     def failed(self) -> int:
@@ -138,7 +140,7 @@ class Phase:
                                "end": self.samples[-1][2] if self.samples else None,
                                "growth_second_half": self.backlog_growth()},
             "caught_up_after_s": self.caught_up_s,
-            "load_average_1m_end": round(os.getloadavg()[0], 2),
+            "load_average_1m_end": self.load_average,
         }
 
     def line(self) -> str:
