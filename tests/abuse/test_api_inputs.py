@@ -9,11 +9,14 @@ memory grew by less than MEMORY_BOUND_MB.
 
 from __future__ import annotations
 
+import io
 import itertools
+import time
 
 import orjson
 import pytest
 from clickhouse_driver import Client
+from openpyxl import load_workbook
 
 from hotline.storage.client import connect
 from tests.support.abuse import AUTH, SQL, client, nested_text, post_head, raw_request
@@ -149,6 +152,34 @@ def test_huge_headers_are_431(abuse_stack):
         except (ConnectionResetError, BrokenPipeError):
             pass  # closed while we were still sending: refused too
     abuse_stack.assert_responsive()
+
+
+def test_control_characters_in_names_do_not_break_the_workbook(abuse_stack, api):
+    """The contract keeps any string in `data`; a category and a department with control
+    characters reach the report. The workbook cannot hold them: before render/xlsx.py replaced
+    them (U+FFFD) the Excel answer was a 500 (IllegalCharacterError), found by schemathesis."""
+    run = f"ctl{int(time.time())}"
+    events = [
+        {"specversion": "1.0", "id": f"{run}-1", "source": "/abuse/portal", "type": "hotline.ticket.created",
+         "time": "2025-03-03T09:00:00+08:00", "subject": f"T-{run}",
+         "data": {"requester": "citizen", "channel": "web", "kind": "non_consult", "category": "bad\x01name"}},
+        {"specversion": "1.0", "id": f"{run}-2", "source": "/abuse/portal", "type": "hotline.ticket.dispatched",
+         "time": "2025-03-03T10:00:00+08:00", "subject": f"T-{run}", "data": {"department": "dept\x02x"}},
+    ]
+    with client(abuse_stack, "ingest") as ingest:
+        r = ingest.post("/v1/events", content=orjson.dumps(events),
+                        headers={**AUTH, "content-type": "application/cloudevents-batch+json"})
+    assert r.status_code == 200, r.text
+    deadline = time.monotonic() + 60
+    while b"bad\\u0001name" not in api.get("/v1/reports/annual/2025", headers=AUTH).content:
+        assert time.monotonic() < deadline, "the category never reached the report"
+        time.sleep(1)
+    for year in (2025, YEAR):  # YEAR: supplied figures with a NUL in a key and a value
+        r = api.get(f"/v1/reports/annual/{year}", params={"format": "xlsx"}, headers=AUTH)
+        assert r.status_code == 200, (year, r.text[:300])
+        cells = [c for ws in load_workbook(io.BytesIO(r.content)) for row in ws.iter_rows(values_only=True)
+                 for c in row if isinstance(c, str)]
+        assert year == YEAR or "bad\ufffdname" in cells
 
 
 def test_zz_memory_is_bounded(abuse_stack, rss_before):
