@@ -39,7 +39,8 @@ class ServiceSpec:
 SERVICES: tuple[ServiceSpec, ...] = (
     ServiceSpec(
         "ingest", "services.ingest.app", "services.ingest.settings:IngestSettings",
-        ("-m", "uvicorn", "services.ingest.app:app", "--host", "{host}", "--port", "{port}"),
+        ("-m", "uvicorn", "services.ingest.app:app", "--host", "{host}", "--port", "{port}",
+         "--http", "services.ingest.http:IngestHttp"),
     ),
     ServiceSpec(
         "aggregate", "services.aggregate.app", "services.aggregate.settings:AggregateSettings",
@@ -47,7 +48,8 @@ SERVICES: tuple[ServiceSpec, ...] = (
     ),
     ServiceSpec(
         "api", "services.api.app", "services.api.settings:ApiSettings",
-        ("-m", "uvicorn", "services.api.app:app", "--host", "{host}", "--port", "{port}"),
+        ("-m", "uvicorn", "services.api.app:app", "--host", "{host}", "--port", "{port}",
+         "--http", "services.api.http:ApiHttp"),
     ),
 )
 

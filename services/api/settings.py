@@ -79,6 +79,9 @@ class ApiSettings(BaseSettings):
     live_max_wait_s: int = Field(
         default=3600, ge=60, description="an offered call older than this with no outcome is not 'waiting' (lost event)")
     max_supplied_bytes: int = Field(default=256 * 1024, ge=1024)
+    read_timeout_s: float = Field(
+        default=30.0, gt=0, le=600,
+        description="a request (headers and body) must arrive within this, else 408 (services/api/http.py)")
     compact_every_s: float = Field(
         default=300, ge=0, description="compact the facts tables this often when they changed (0: never); "
         "reports of compacted, untouched periods skip FINAL")

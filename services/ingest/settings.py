@@ -69,6 +69,16 @@ class IngestSettings(BaseSettings):
     publish_timeout_s: float = Field(
         default=10.0, gt=0, le=300, description="wait this long for the broker's acks, then 503"
     )
+    read_timeout_s: float = Field(
+        # A producer on the city network sends a 10 MB batch in well under a second; a client
+        # trickling a request (slow-loris) is cut off after this (services/ingest/http.py).
+        default=30.0, gt=0, le=600, description="a request (headers and body) must arrive within this, else 408",
+    )
+    max_header_bytes: int = Field(
+        # Binary mode carries the attributes in headers; an event may be up to max_event_bytes.
+        default=1024 * 1024, ge=8192, le=16 * 1024 * 1024,
+        description="431 for a request line and headers beyond this (services/ingest/http.py)",
+    )
     retry_after_s: int = Field(default=5, ge=1, le=3600, description="Retry-After of a 503")
     linger_ms: int = Field(
         # 0 measured best (bench/ingest.py): while one produce request is in flight the next

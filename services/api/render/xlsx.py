@@ -16,7 +16,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from openpyxl import Workbook
-from openpyxl.cell.cell import MergedCell
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, MergedCell
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
@@ -52,6 +52,12 @@ def _width(text: str) -> int:
     return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
 
 
+def _text(value: Any) -> Any:
+    """A cell's text without the control characters a workbook cannot hold (openpyxl refuses
+    them): a category or department name from an event, a supplied figure's key may have them."""
+    return ILLEGAL_CHARACTERS_RE.sub("\ufffd", value) if isinstance(value, str) else value
+
+
 def _value(ws: Worksheet, row: int, col: int, cell: Cell) -> None:
     target = ws.cell(row, col + 1)
     if isinstance(cell.value, (int, float)):
@@ -59,7 +65,7 @@ def _value(ws: Worksheet, row: int, col: int, cell: Cell) -> None:
         target.number_format = NUMBER_FORMATS[cell.kind]
         target.alignment = Alignment(horizontal="right", vertical="center")
     elif cell.value:
-        target.value = cell.value
+        target.value = _text(cell.value)
         target.alignment = Alignment(vertical="center", wrap_text=True)
 
 
@@ -77,13 +83,13 @@ def _frame(ws: Worksheet, r0: int, r1: int, width: int) -> None:
 def draw(ws: Worksheet, table: Table, title: str) -> None:
     """Draw one table on an empty sheet."""
     width = max(table.width, 1)
-    ws.cell(1, 1, f"{title} {table.title}").font = Font(bold=True, size=14)
+    ws.cell(1, 1, _text(f"{title} {table.title}")).font = Font(bold=True, size=14)
     _merge(ws, 1, 0, 1, width - 1)
     notes = [table.note] if table.note else []
     if any(row.compared for row in table.body):
         notes.append(f"“{YOY_LABEL}”行：与上年同期相比的增减(%)，↑ 增加，↓ 减少。")
     if notes:
-        ws.cell(2, 1, " ".join(notes)).font = Font(italic=True, color="595959")
+        ws.cell(2, 1, _text(" ".join(notes))).font = Font(italic=True, color="595959")
         _merge(ws, 2, 0, 2, width - 1)
     if table.supplied:
         ws.sheet_properties.tabColor = "C9A227"
@@ -92,7 +98,7 @@ def draw(ws: Worksheet, table: Table, title: str) -> None:
     widths = [8] * width
     for r, c, cell in place(table.header):
         top = HEADER_ROW + r
-        target = ws.cell(top, c + 1, cell.value)
+        target = ws.cell(top, c + 1, _text(cell.value))
         target.font, target.alignment = Font(bold=True), _CENTER
         _merge(ws, top, c, top + cell.rowspan - 1, c + cell.colspan - 1)
         for j in range(c, c + cell.colspan):

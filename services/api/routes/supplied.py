@@ -36,17 +36,39 @@ async def get_supplied(year: YearPath, c: ComponentsDep, _: SuppliedReaderDep) -
     responses={400: {"description": "not a JSON object"}, 413: {"description": "too large"}},
 )
 async def put_supplied(year: YearPath, request: Request, c: ComponentsDep, reader: SupplierDep) -> Response:
-    body = await request.body()
-    if len(body) > c.settings.max_supplied_bytes:
-        raise PayloadTooLarge(f"the document is larger than {c.settings.max_supplied_bytes} bytes",
-                              limit=c.settings.max_supplied_bytes)
+    body = await _read_body(request, c.settings.max_supplied_bytes)
     try:
         doc: Any = orjson.loads(body)
     except orjson.JSONDecodeError:
         raise InvalidParameter("the body is not valid JSON", parameter="body") from None
     if not isinstance(doc, dict):
         raise InvalidParameter("the body must be a JSON object", parameter="body")
+    try:
+        text = orjson.dumps(doc).decode()
+    except orjson.JSONEncodeError:
+        # orjson reads up to 1024 levels of nesting but writes at most 254.
+        raise InvalidParameter("the body nests deeper than 254 levels", parameter="body") from None
     # The version only grows (nanoseconds), so the newest document wins and the reports'
     # cache validator moves.
-    await run_in_threadpool(c.reader.put_supplied, year, orjson.dumps(doc).decode(), reader.name, time.time_ns())
+    await run_in_threadpool(c.reader.put_supplied, year, text, reader.name, time.time_ns())
     return Response(orjson.dumps({"year": year, "stored": True}), media_type="application/json")
+
+
+async def _read_body(request: Request, limit: int) -> bytes:
+    """The body, refused with 413 as soon as it is known to exceed `limit` (from Content-Length
+    before reading any of it), so a huge body is never held in memory."""
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > limit:
+        raise _too_large(limit)
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise _too_large(limit)
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _too_large(limit: int) -> PayloadTooLarge:
+    return PayloadTooLarge(f"the document is larger than {limit} bytes", limit=limit)
