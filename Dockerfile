@@ -10,11 +10,12 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 WORKDIR /app
 
 # README.m[d]: copied when present (pyproject names it), without failing the build when not.
-COPY pyproject.toml README.m[d] ./
+COPY pyproject.toml constraints.txt README.m[d] ./
 COPY hotline/ hotline/
 COPY services/ services/
 COPY schemas/ schemas/
-RUN pip install . && rm -rf build ./*.egg-info
+# The versions the test suite last passed with (constraints.txt, scripts/lock.sh).
+RUN pip install -c constraints.txt . && rm -rf build ./*.egg-info
 
 # The code runs from /app, not from the installed copy: hotline.settings.REPO_ROOT is the folder
 # above the package, and the shared files beside it (schemas/) are found from there.

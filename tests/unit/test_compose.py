@@ -35,9 +35,10 @@ SERVICES = {"kafka", "kafka-init", "clickhouse", "migrate", "ingest", "aggregate
 APP_SERVICES = ("migrate", "ingest", "aggregate", "api")
 COMMANDS = {
     "migrate": "hotline migrate",
-    "ingest": "uvicorn services.ingest.app:app --host 0.0.0.0 --port 8080",
+    # The slow-client protocol (408/431), as `hotline up` runs them (hotline/stack/services.py).
+    "ingest": "uvicorn services.ingest.app:app --host 0.0.0.0 --port 8080 --http services.ingest.http:IngestHttp",
     "aggregate": "faust -A services.aggregate.app worker -l info --web-port 6066",
-    "api": "uvicorn services.api.app:app --host 0.0.0.0 --port 8090",
+    "api": "uvicorn services.api.app:app --host 0.0.0.0 --port 8090 --http services.api.http:ApiHttp",
 }
 PORTS = {"ingest": 8080, "aggregate": 6066, "api": 8090, "prometheus": 9090, "grafana": 3000}
 APP_ENV = {
@@ -212,7 +213,9 @@ def test_images(services: dict) -> None:
 def test_dockerfile() -> None:
     text = (ROOT / "Dockerfile").read_text(encoding="utf-8")
     assert re.search(r"^FROM python:3\.11-slim\b", text, re.M)
-    assert re.search(r"^RUN pip install \.(\s|$)", text, re.M)
+    # The image installs the locked versions, as scripts/bootstrap.sh does.
+    assert re.search(r"^COPY [^\n]*\bconstraints\.txt\b", text, re.M)
+    assert re.search(r"^RUN pip install -c constraints\.txt \.(\s|$)", text, re.M)
     users = re.findall(r"^USER\s+(\S+)", text, re.M)
     assert users and users[-1] not in ("root", "0"), "the services must not run as root"
 
