@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import gc
 import logging
 import time
 from collections import Counter
@@ -35,6 +36,13 @@ from services.aggregate.settings import AggregateSettings
 from services.aggregate.writer import ClickHouseWriter, StorageUnavailable
 
 log = logging.getLogger(__name__)
+
+
+# The batches in flight keep about a million objects alive (decoded events, records, rows), and
+# with Python's default thresholds (700, 10, 10) the collector walks them again and again: in a
+# microbenchmark of prepare() with three batches alive, 29.4 us/event against 20.7 with these and
+# 19.6 with no collector at all. Garbage cycles still go, a little later.
+GC_THRESHOLDS = (50_000, 20, 100)
 
 
 def dedup_token(batch: list[Incoming]) -> str:
@@ -229,6 +237,7 @@ def register(app: faust.App, settings: AggregateSettings) -> None:
 
     @app.task
     async def fold() -> None:
+        gc.set_threshold(*GC_THRESHOLDS)
         in_flight: asyncio.Task | None = None
         try:
             while True:
