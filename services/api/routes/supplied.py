@@ -10,6 +10,7 @@ import orjson
 from fastapi import APIRouter, Path, Request, Response
 from fastapi.concurrency import run_in_threadpool
 
+from hotline.web.body import BadContentLength, BodyTooLarge, read_limited
 from services.api.deps import ComponentsDep, SuppliedReaderDep, SupplierDep
 from services.api.errors import InvalidParameter, NotFound, PayloadTooLarge
 
@@ -55,19 +56,13 @@ async def put_supplied(year: YearPath, request: Request, c: ComponentsDep, reade
 
 
 async def _read_body(request: Request, limit: int) -> bytes:
-    """The body, refused with 413 as soon as it is known to exceed `limit` (from Content-Length
-    before reading any of it), so a huge body is never held in memory."""
-    declared = request.headers.get("content-length")
-    if declared is not None and declared.isdigit() and int(declared) > limit:
-        raise _too_large(limit)
-    chunks: list[bytes] = []
-    size = 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            raise _too_large(limit)
-        chunks.append(chunk)
-    return b"".join(chunks)
+    """The document, or 413 as soon as it is known to exceed `limit` (hotline/web/body.py)."""
+    try:
+        return await read_limited(request, limit)
+    except BodyTooLarge:
+        raise _too_large(limit) from None
+    except BadContentLength:
+        raise InvalidParameter("Content-Length is not a number", parameter="Content-Length") from None
 
 
 def _too_large(limit: int) -> PayloadTooLarge:

@@ -16,6 +16,7 @@ from typing import Annotated
 from fastapi import APIRouter, Request, Response, Security
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
+from hotline.web.body import BadContentLength, BodyTooLarge, read_limited
 from services.ingest.auth import source_prefixes
 from services.ingest.deps import ComponentsDep
 from services.ingest.errors import BrokerUnavailable, MalformedRequest, PayloadTooLarge
@@ -77,22 +78,13 @@ async def post_events(request: Request, c: ComponentsDep, _doc: BearerDoc = None
 
 
 async def _read_body(request: Request, limit: int) -> bytes:
-    """The body, refused with 413 as soon as it is known to exceed `limit` (before reading it
-    when Content-Length says so), so an oversized request costs no more than `limit` bytes."""
-    declared = request.headers.get("content-length")
-    if declared is not None:
-        if not declared.isdigit():
-            raise MalformedRequest("Content-Length is not a number")
-        if int(declared) > limit:
-            raise _too_large(limit)
-    chunks: list[bytes] = []
-    size = 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            raise _too_large(limit)
-        chunks.append(chunk)
-    return b"".join(chunks)
+    """The body, or 413 as soon as it is known to exceed `limit` (hotline/web/body.py)."""
+    try:
+        return await read_limited(request, limit)
+    except BodyTooLarge:
+        raise _too_large(limit) from None
+    except BadContentLength:
+        raise MalformedRequest("Content-Length is not a number") from None
 
 
 def _too_large(limit: int) -> PayloadTooLarge:
