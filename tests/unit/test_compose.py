@@ -11,7 +11,6 @@ from __future__ import annotations
 import importlib
 import inspect
 import json
-import os
 import re
 import sys
 from pathlib import Path
@@ -141,14 +140,6 @@ def settings_classes() -> list[type[BaseSettings]]:
         ]
     return classes
 
-
-@pytest.fixture
-def clean_env(monkeypatch: pytest.MonkeyPatch) -> pytest.MonkeyPatch:
-    """No HOTLINE_* variable from the caller's shell leaks into settings built here."""
-    for name in list(os.environ):
-        if name.upper().startswith("HOTLINE_"):
-            monkeypatch.delenv(name)
-    return monkeypatch
 
 
 @pytest.fixture(scope="module")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 
 import pytest
 from pydantic import ValidationError
@@ -14,12 +13,7 @@ GOOD_TOKEN = "pbx-Zk3v9QmW2xR7tY1uP8sL4nB6cV0aJ5"
 GOOD_KEY = "q8Hn2LxV0sRkT5yW7mPzB3cJ6fD1gA9eUoQiXwE4"
 
 
-@pytest.fixture(autouse=True)
-def clean_env(monkeypatch):
-    for key in list(os.environ):
-        if key.startswith("HOTLINE_"):
-            monkeypatch.delenv(key)
-    return monkeypatch
+pytestmark = pytest.mark.usefixtures("clean_env")  # tests/unit/conftest.py
 
 
 def production(monkeypatch, tokens: str | None, key: str | None) -> IngestSettings:

@@ -5,7 +5,6 @@ hash key. Ingest's producer tokens: tests/unit/test_ingest_settings.py."""
 
 from __future__ import annotations
 
-import os
 
 import pytest
 from pydantic import ValidationError
@@ -24,12 +23,7 @@ PASSWORD = "pW7-xQ2mZ9rT4vL8"
 KEY = "q8Hn2LxV0sRkT5yW7mPzB3cJ6fD1gA9eUoQiXwE4"
 
 
-@pytest.fixture(autouse=True)
-def clean_env(monkeypatch):
-    for key in list(os.environ):
-        if key.startswith("HOTLINE_"):
-            monkeypatch.delenv(key)
-    return monkeypatch
+pytestmark = pytest.mark.usefixtures("clean_env")  # tests/unit/conftest.py
 
 
 def refused(build) -> str:

@@ -6,13 +6,7 @@ from pydantic import ValidationError
 from hotline.settings import ClickHouseSettings, KafkaSettings, StackSettings
 
 
-@pytest.fixture(autouse=True)
-def clean_env(monkeypatch):
-    import os
-
-    for key in list(os.environ):
-        if key.startswith("HOTLINE_"):
-            monkeypatch.delenv(key)
+pytestmark = pytest.mark.usefixtures("clean_env")  # tests/unit/conftest.py
 
 
 def test_defaults():
