@@ -50,8 +50,17 @@ VALID_DATA: dict[str, list[dict[str, Any]]] = {
 }
 assert set(VALID_DATA) == EVENT_TYPES
 
+
+
+def free_text(min_size: int = 0, max_size: int = 10) -> st.SearchStrategy[str]:
+    """Text for fields that are not a caller. Hypothesis also draws string literals found in the
+    project's source, PHONE among them, so without the filter an id or subject can be the number
+    (a CI run drew exactly that) and the run fails for a value the contract does not scrub."""
+    return st.text(min_size=min_size, max_size=max_size).filter(lambda s: "0013800" not in s)
+
+
 json_scalars = (st.none() | st.booleans() | st.integers(-(2**63), 2**63 - 1)
-                | st.floats(allow_nan=False, allow_infinity=False) | st.text(max_size=10))
+                | st.floats(allow_nan=False, allow_infinity=False) | free_text())
 json_values = st.recursive(
     json_scalars,
     lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=6), inner, max_size=3),
@@ -71,11 +80,11 @@ data_names = st.sampled_from(["direction", "line", "caller", "caller_hash", "age
 @st.composite
 def valid_events(draw: st.DrawFn) -> dict[str, Any]:
     event_type = draw(st.sampled_from(sorted(EVENT_TYPES)))
-    return {"specversion": "1.0", "id": draw(st.text(min_size=1, max_size=12)),
+    return {"specversion": "1.0", "id": draw(free_text(1, 12)),
             "source": PREFIX + draw(st.sampled_from(["pbx", "portal", "app/ios"])), "type": event_type,
             "time": draw(st.sampled_from(["2024-03-01T08:00:00+08:00", "2024-02-29T23:59:60Z",
                                           "2024-03-01t08:00:00.123-05:30"])),
-            "subject": draw(st.text(min_size=1, max_size=12)),
+            "subject": draw(free_text(1, 12)),
             "data": dict(draw(st.sampled_from(VALID_DATA[event_type])))}
 
 
