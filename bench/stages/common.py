@@ -1,0 +1,95 @@
+"""What every benchmark stage shares: its result record and how it is measured.
+
+Stable interface (other stages import it): `StageResult`, `measure(pids)`.
+CPU and memory come from /proc and resource.getrusage (no psutil), so a stage can count the
+servers doing its work (ClickHouse, the broker) as well as this process.
+"""
+
+from __future__ import annotations
+
+import os
+import resource
+import threading
+import time
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, field
+
+_TICK_S = 1 / os.sysconf("SC_CLK_TCK")
+_PAGE_MB = os.sysconf("SC_PAGE_SIZE") / 2**20
+
+
+@dataclass
+class StageResult:
+    stage: str
+    events: int
+    wall_s: float
+    events_per_s: float
+    cpu_s: float
+    peak_rss_mb: float
+    notes: str = ""
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+def cpu_s(pid: int) -> float:
+    """User + system CPU of every thread of `pid` so far; 0 when it is gone."""
+    try:
+        fields = open(f"/proc/{pid}/stat").read().rpartition(")")[2].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) * _TICK_S  # utime, stime
+
+
+def rss_mb(pid: int) -> float:
+    try:
+        return int(open(f"/proc/{pid}/statm").read().split()[1]) * _PAGE_MB
+    except OSError:
+        return 0.0
+
+
+@dataclass
+class Measurement:
+    """Filled when the `measure` block ends; `result` turns it into a StageResult."""
+
+    pids: tuple[int, ...]
+    wall_s: float = 0.0
+    cpu_s: float = 0.0
+    peak_rss_mb: float = 0.0
+    _samples: list[float] = field(default_factory=list, repr=False)
+
+    def result(self, stage: str, events: int, notes: str = "") -> StageResult:
+        rate = events / self.wall_s if self.wall_s > 0 else 0.0
+        return StageResult(stage, events, round(self.wall_s, 3), round(rate), round(self.cpu_s, 2),
+                           round(self.peak_rss_mb, 1), notes)
+
+
+@contextmanager
+def measure(pids: Iterable[int] = (), interval_s: float = 0.05) -> Iterator[Measurement]:
+    """Wall time of the block; CPU of `pids` (default: this process) plus of the children this
+    process reaped during the block (e.g. a clickhouse-client run); peak of the summed RSS of
+    `pids`, sampled every `interval_s` by a thread (children are not sampled: see ru_maxrss)."""
+    m = Measurement(tuple(pids) or (os.getpid(),))
+    stop = threading.Event()
+
+    def sample() -> None:
+        while not stop.is_set():
+            m._samples.append(sum(rss_mb(p) for p in m.pids))
+            stop.wait(interval_s)
+
+    sampler = threading.Thread(target=sample, name="stage-rss", daemon=True)
+    cpu0 = sum(cpu_s(p) for p in m.pids)
+    child0 = resource.getrusage(resource.RUSAGE_CHILDREN)
+    t0 = time.perf_counter()
+    sampler.start()
+    try:
+        yield m
+    finally:
+        m.wall_s = time.perf_counter() - t0
+        stop.set()
+        sampler.join()
+        child1 = resource.getrusage(resource.RUSAGE_CHILDREN)
+        children = (child1.ru_utime - child0.ru_utime) + (child1.ru_stime - child0.ru_stime)
+        m.cpu_s = sum(cpu_s(p) for p in m.pids) - cpu0 + children
+        m.peak_rss_mb = max(m._samples, default=0.0)
