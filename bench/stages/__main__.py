@@ -1,39 +1,172 @@
-"""python -m bench.stages [--scale 0.01] [--seed 1]: start the private stack, fill the topics
-once, run the naive consumer then the ClickHouse-native peer, print a table, stop the stack."""
+"""One command, one simulated city-year through the platform and its alternatives, side by side.
+
+    ./run bench [--scale 1.0] [--seed 1] [--previous] [--workers 2]
+
+Starts a stack of its own (`hotline up` on private ports, state in .state/bench-city, purged
+first), then, one after another on the same events:
+  1. the platform: simulator → ingest (HTTP batches) → broker → aggregate workers → facts,
+     until the facts equal the run's ground truth; the annual report is then checked against
+     the profile's published figures;
+  2. the platform from Kafka: fresh workers drain the topics stage 1 filled into an emptied
+     database (the stream-processing cost alone);
+  3. the physical floor: the same event rows loaded with clickhouse-client (JSONEachRow), then
+     the facts built in SQL;
+  4. the ClickHouse-native peer: the Kafka table engine and a materialized view on the topics;
+  5. a naive consumer: aiokafka → orjson → clickhouse-driver, no Faust, no validation;
+then latencies on the loaded stack: annual report cold and cached, /v1/live under load, ingest
+single events, freshness (accepted → visible in /v1/live). Prints a table and writes
+docs/benchmarks/city-year.json and .md. Stops the stack at the end, also on error. Not a test.
+"""
 
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import json
+import os
+import platform
+import subprocess
+import sys
 import time
 
-from bench.stages import naive, peer
-from bench.stages.stack import local_stack
-from bench.stages.topics import fill
+from bench.stages import floor, naive, peer
+from bench.stages import platform as the_platform
+from bench.stages.common import StageResult
+from bench.stages.report import write
+from bench.stages.stack import bench_stack, clickhouse_errors, clickhouse_pid
+from bench.stages.topics import messages
+from hotline.settings import REPO_ROOT, CitySettings
+from hotline.simulator import profile
+
+PROFILE = "huaian-2023"
 
 
-def main() -> None:
-    ap = argparse.ArgumentParser(prog="python -m bench.stages", description=__doc__)
-    ap.add_argument("--scale", type=float, default=0.01)
+def say(line: str) -> None:
+    print(f"[{dt.datetime.now():%H:%M:%S}] {line}", flush=True)
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(prog="./run bench", description=__doc__.splitlines()[0])
+    ap.add_argument("--scale", type=float, default=1.0, help="the city-year × scale (default 1.0: full Huai'an)")
     ap.add_argument("--seed", type=int, default=1)
-    ap.add_argument("--json", action="store_true", help="print the results as JSON too")
+    ap.add_argument("--previous", action="store_true",
+                    help="also the previous year (doubles the events; the report's year-over-year is then checked)")
+    ap.add_argument("--workers", type=int, default=2, help="aggregate workers (default 2)")
+    ap.add_argument("--floor-clients", type=int, default=2, help="parallel clickhouse-client inserts in stage 3")
+    ap.add_argument("--skip-latency", action="store_true", help="only the five throughput stages")
+    ap.add_argument("--out", default=str(REPO_ROOT / "docs" / "benchmarks" / "city-year"),
+                    help="write OUT.json and OUT.md (default docs/benchmarks/city-year)")
     args = ap.parse_args()
-    with local_stack() as stack:
-        t0 = time.perf_counter()
-        events = fill(stack.kafka, args.scale, args.seed)
-        print(f"filled {events} events in {time.perf_counter() - t0:.1f} s (scale {args.scale:g})", flush=True)
-        results = [
-            naive.run(stack.kafka, stack.clickhouse, events, pids=stack.pids),
-            peer.run(stack.kafka, stack.clickhouse, events, pids=stack.pids,
-                     server_log=stack.clickhouse_errors),
-        ]
-    print(f"{'stage':<8}{'events':>10}{'wall s':>9}{'events/s':>11}{'cpu s':>8}{'peak MB':>9}  notes")
-    for r in results:
-        print(f"{r.stage:<8}{r.events:>10}{r.wall_s:>9.2f}{r.events_per_s:>11,.0f}{r.cpu_s:>8.1f}"
-              f"{r.peak_rss_mb:>9.0f}  {r.notes}")
-    if args.json:
-        print(json.dumps([r.as_dict() for r in results], ensure_ascii=False, indent=1))
+    if not 0 < args.scale <= 1:
+        ap.error(f"--scale {args.scale} is not in (0, 1]")
+    doc = profile.load(PROFILE)
+    tz = CitySettings().timezone
+    started = time.monotonic()
+    res: dict = {
+        "date": dt.date.today().isoformat(), "cores": os.cpu_count(), "machine": platform.machine(),
+        "cpu": _cpu_model(), "python": platform.python_version(), "commit": _commit(),
+        "command": " ".join(["./run bench", *sys.argv[1:]]), "profile": PROFILE, "scale": args.scale,
+        "seed": args.seed, "previous_year": args.previous, "workers": args.workers,
+    }
+    stages: list[StageResult] = []
+    with bench_stack(args.workers, say=say) as s:
+        res["clickhouse_version"] = _clickhouse_version(s)
+        say(f"stage 1: the platform through HTTP (scale {args.scale:g}{', with the previous year' if args.previous else ''})")
+        r1, sent, report = the_platform.through_http(s, doc, args.scale, args.seed, args.previous, say=say)
+        stages.append(r1)
+        res["report_check"] = report
+        res["ground_truth"] = {"distinct_events": sent.distinct_events, "calls": sent.calls, "tickets": sent.tickets,
+                               "sent": sent.run.sent, "accepted": sent.run.accepted, "rejected": sent.run.rejected}
+        say(f"  {r1.events:,} events in {r1.wall_s:.0f} s = {r1.events_per_s:,.0f} events/s; "
+            f"report {report['passed']}/{report['checked']} figures within tolerance")
+        say("stage 2: the platform draining the filled topics")
+        stages.append(the_platform.from_kafka(s, sent, args.workers, say=say))
+        say(f"  {stages[-1].events_per_s:,.0f} events/s")
+        say("stage 3: the physical floor (clickhouse-client JSONEachRow, facts in SQL)")
+        stages += floor.run(s.clickhouse, tz, sent, s.stack.state_dir / "work", clickhouse_pid(s),
+                            clients=args.floor_clients, say=say)
+        say(f"  {stages[-3].events_per_s:,.0f} events/s")
+        in_topics = messages(s.kafka)
+        res["messages_in_topics"] = in_topics
+        servers = [clickhouse_pid(s), *_broker_pid(s)]
+        say(f"stage 4: the ClickHouse Kafka engine peer ({in_topics:,} messages)")
+        stages.append(peer.run(s.kafka, s.clickhouse, in_topics, pids=servers, server_log=clickhouse_errors(s)))
+        say(f"  {stages[-1].events_per_s:,.0f} events/s {'' if stages[-1].events else stages[-1].notes}")
+        say("stage 5: a naive aiokafka → clickhouse-driver consumer")
+        stages.append(naive.run(s.kafka, s.clickhouse, in_topics, pids=servers))
+        say(f"  {stages[-1].events_per_s:,.0f} events/s")
+        res["stages"] = [r.as_dict() for r in stages]
+        res["ratios"] = ratios(stages)
+        res["total_wall_s"] = round(time.monotonic() - started)
+        write(res, args.out)  # the throughput figures are kept even if a latency step fails
+        if not args.skip_latency:
+            res["latency"] = _latency(s, int(doc["year"]))
+    res["total_wall_s"] = round(time.monotonic() - started)
+    md = write(res, args.out)
+    print(md)
+    return 0
+
+
+def ratios(stages: list[StageResult]) -> dict:
+    by = {r.stage.split(" ", 1)[0]: r for r in stages}
+
+    def ratio(a: str, b: str) -> float | None:
+        x, y = by.get(a), by.get(b)
+        return round(x.events_per_s / y.events_per_s, 3) if x and y and x.events and y.events else None
+
+    return {"platform / floor": ratio("1", "3"), "platform / peer": ratio("1", "4"),
+            "platform from Kafka / peer": ratio("2", "4"), "platform from Kafka / floor": ratio("2", "3"),
+            "platform from Kafka / naive": ratio("2", "5")}
+
+
+def _latency(s, year: int) -> dict:
+    from bench.stages import latency
+    from hotline.stack.services import SERVICES, LocalService
+    from hotline.simulator.settings import SimulatorSettings
+
+    sim = SimulatorSettings()
+    api = LocalService(s.stack, next(x for x in SERVICES if x.name == "api"))
+    e = latency.Endpoints(ingest_url=sim.ingest_url, api_url=sim.api_url, token=sim.api_token.get_secret_value(),
+                          clickhouse=s.clickhouse, api_pid=api.pid())
+    out = {}
+    for name, fn in (("annual_report", lambda: latency.report_latency(e, year)),
+                     ("live", lambda: latency.live_latency(e)),
+                     ("ingest", lambda: latency.ingest_latency(e)),
+                     ("freshness", lambda: latency.freshness(e))):
+        say(f"latency: {name}")
+        try:
+            out[name] = fn()
+        except Exception as exc:  # one failed measurement must not lose the others: it is reported
+            out[name] = {"failed": f"{type(exc).__name__}: {exc}"}
+        say(f"  {json.dumps(out[name], ensure_ascii=False)[:400]}")
+    return out
+
+
+def _broker_pid(s) -> list[int]:
+    return [c.pid for c in the_platform.stack.status(s) if c.name == "broker" and c.pid]
+
+
+def _clickhouse_version(s) -> str:
+    from hotline.storage.client import connect
+
+    client = connect(s.clickhouse, database=False)
+    try:
+        return client.execute("SELECT version()")[0][0]
+    finally:
+        client.disconnect()
+
+
+def _commit() -> str:
+    out = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=REPO_ROOT, capture_output=True, text=True)
+    return out.stdout.strip() or "unknown"
+
+
+def _cpu_model() -> str:
+    for line in open("/proc/cpuinfo"):
+        if line.startswith("model name"):
+            return line.split(":", 1)[1].strip()
+    return platform.processor()
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

@@ -22,7 +22,7 @@ from bench.stages.rows import create_table, insert, to_columns
 from hotline.settings import ClickHouseSettings, KafkaSettings
 from hotline.storage.client import connect
 
-STAGE = "naive"
+STAGE = "5 naive: aiokafka → rows"
 TABLE = "bench_naive_events"
 BATCH = 50_000
 STALL_S = 60.0  # no new message for this long: the topics hold fewer events than expected

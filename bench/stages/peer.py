@@ -27,7 +27,7 @@ from hotline.settings import ClickHouseSettings, KafkaSettings
 from hotline.stack.process import tail
 from hotline.storage.client import connect
 
-STAGE = "peer"
+STAGE = "4 peer: Kafka engine → rows"
 TARGET, QUEUE, VIEW = "bench_peer_events", "bench_peer_queue", "bench_peer_view"
 STALL_S = 60.0  # the row count has not moved for this long: the engine is stuck, say why
 
