@@ -31,16 +31,13 @@ import asyncio
 import datetime as dt
 import importlib.util
 import json
-import math
 import os
 import platform
-import statistics
 import sys
 import time
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-import aiohttp
 import httpx
 import orjson
 import uvloop
@@ -49,6 +46,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 # bench/ is on sys.path when this runs as a script.
 from api_facts import DATABASE, data_counts, fill, refresh_live_rows, scaled_volumes, settle  # noqa: E402
+from bench.stages.measure_http import invalidate, live_load, summary, timed  # noqa: E402
 BENCH_ENV = {
     "HOTLINE_STATE_DIR": str(REPO / ".state" / "bench-api"), "HOTLINE_CLICKHOUSE_PORT": "19400",
     "HOTLINE_CLICKHOUSE_HTTP_PORT": "18423", "HOTLINE_KAFKA_BOOTSTRAP_SERVERS": "127.0.0.1:19492",
@@ -75,28 +73,6 @@ from services.api.report.period import Period  # noqa: E402
 TZ = ZoneInfo("Asia/Shanghai")
 AUTH = {"Authorization": "Bearer dev-token"}
 TARGETS_MS = {"cold_median": 1000, "cached_median": 20, "live_p99": 50}
-def pctl(xs: list[float], q: float) -> float:
-    """Nearest-rank percentile."""
-    s = sorted(xs)
-    return s[max(math.ceil(q / 100 * len(s)) - 1, 0)]
-
-
-def summary(xs_s: list[float], percentiles: bool = False) -> dict:
-    ms = [x * 1000 for x in xs_s]
-    out = {"n": len(ms), "median_ms": round(statistics.median(ms), 2), "min_ms": round(min(ms), 2),
-           "max_ms": round(max(ms), 2)}
-    if percentiles:
-        out.update({"p95_ms": round(pctl(ms, 95), 2), "p99_ms": round(pctl(ms, 99), 2)})
-    return out
-
-
-def timed(fn, n: int) -> list[float]:
-    out = []
-    for _ in range(n):
-        t = time.perf_counter()
-        fn()
-        out.append(time.perf_counter() - t)
-    return out
 
 
 class Proc:
@@ -171,11 +147,6 @@ def query_times(reader: FactsReader, repeat: int) -> dict:
     return out
 
 
-def invalidate(ch) -> None:
-    """A miss as after a facts refresh of a 2023 day: the period is not clean, reads use FINAL."""
-    ch.execute(f"INSERT INTO {DATABASE}.facts_changes (day, entity, changes) VALUES", [(dt.date(2023, 6, 1), "ticket", 1)])
-
-
 def invalidate_supplied(ch) -> None:
     """A miss with the facts untouched (new supplied figures): a compacted year reads without FINAL."""
     ch.execute(f"INSERT INTO {DATABASE}.supplied_figures (year, version, document, supplied_by, updated_at) VALUES",
@@ -207,15 +178,15 @@ def http_reports(ch, base: str, api: Proc, chp: Proc, cold_n: int, cached_n: int
                 "clickhouse_cpu_s_per_report": round((chp.cpu_s() - ch0) / cold_n, 3)}
 
     with httpx.Client(base_url=base, timeout=300) as client:
-        invalidate(ch)
+        invalidate(ch, DATABASE)
         out["first_request_ms"] = round(get(client, "json", "miss") * 1000, 1)
-        out["cold"] = {**cold_misses(client, lambda: invalidate(ch)),
+        out["cold"] = {**cold_misses(client, lambda: invalidate(ch, DATABASE)),
                        "clickhouse_caches": "warm (mark cache from the previous runs; OS page cache warm)"}
         dropped = []
         for _ in range(3):
             ch.execute("SYSTEM DROP MARK CACHE")
             ch.execute("SYSTEM DROP UNCOMPRESSED CACHE")
-            invalidate(ch)
+            invalidate(ch, DATABASE)
             dropped.append(get(client, "json", "miss"))
         out["cold_mark_cache_dropped"] = {**summary(dropped), "note": "SYSTEM DROP MARK/UNCOMPRESSED CACHE before "
                                           "each; the OS page cache stays warm"}
@@ -244,50 +215,6 @@ def http_reports(ch, base: str, api: Proc, chp: Proc, cold_n: int, cached_n: int
             cached = timed(lambda: get(client, fmt, "hit"), 50)
             out["formats"][fmt] = {"cold": summary(cold), "cached": summary(cached, percentiles=True)}
     return out
-
-
-async def live_load(base: str, clients: int, seconds: float, library: str) -> dict:
-    """`clients` concurrent loops of GET /v1/live for `seconds`, in this process (one event loop)."""
-    lat, ages, statuses = [], [], {}
-    stop_at = time.monotonic() + seconds
-
-    def record(t: float, status: int, body: bytes) -> None:
-        lat.append(time.perf_counter() - t)
-        statuses[status] = statuses.get(status, 0) + 1
-        if status == 200:
-            ages.append(orjson.loads(body)["snapshot_age_s"])
-
-    async def with_httpx(client: httpx.AsyncClient) -> None:
-        while time.monotonic() < stop_at:
-            t = time.perf_counter()
-            r = await client.get("/v1/live", headers=AUTH)
-            record(t, r.status_code, r.content)
-
-    async def with_aiohttp(session: aiohttp.ClientSession) -> None:
-        while time.monotonic() < stop_at:
-            t = time.perf_counter()
-            async with session.get("/v1/live", headers=AUTH) as r:
-                record(t, r.status, await r.read())
-
-    t0, cpu0 = time.monotonic(), time.process_time()
-    if library == "httpx":
-        # One AsyncClient (one connection) per simulated client: a single shared pool of 20
-        # connections costs httpx several times the CPU per request.
-        pool = [httpx.AsyncClient(base_url=base, timeout=30) for _ in range(clients)]
-        try:
-            await asyncio.gather(*(with_httpx(c) for c in pool))
-        finally:
-            for c in pool:
-                await c.aclose()
-    else:
-        async with aiohttp.ClientSession(base_url=base, connector=aiohttp.TCPConnector(limit=clients)) as session:
-            await asyncio.gather(*(with_aiohttp(session) for _ in range(clients)))
-    wall, cpu = time.monotonic() - t0, time.process_time() - cpu0
-    return {"client": library, "clients": clients, "seconds": round(wall, 1), "requests": len(lat),
-            "requests_per_s": round(len(lat) / wall), **summary(lat, percentiles=True),
-            "statuses": {str(k): v for k, v in statuses.items()},
-            "snapshot_age_s": {"median": round(statistics.median(ages), 3), "max": round(max(ages), 3)} if ages else None,
-            "load_generator_cpu_s": round(cpu, 1)}
 
 
 def live_histogram(base: str) -> dict[str, float]:
@@ -432,7 +359,7 @@ def main() -> None:
         for library in ("httpx", "aiohttp"):
             cpu1, hist = ap_.cpu_s(), live_histogram(base)
             with asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner:
-                run = runner.run(live_load(base, args.live_clients, args.live_seconds, library))
+                run = runner.run(live_load(base, args.live_clients, args.live_seconds, library, AUTH))
             run["api_cpu_s"] = round(ap_.cpu_s() - cpu1, 1)
             run["api_side"] = server_side(hist, live_histogram(base))
             res["live_runs"].append(run)
