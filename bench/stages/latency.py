@@ -323,19 +323,22 @@ async def _freshness(e: Endpoints, probes: int, rate: float) -> dict:
                 if r.status_code != 200:
                     rejected[str(r.status_code)] += 1
                     continue
-                while time.perf_counter() - accepted < VISIBLE_TIMEOUT_S:
+                visible = None
+                while visible is None and time.perf_counter() - accepted < VISIBLE_TIMEOUT_S:
                     seen = await offered()
                     if seen is not None and seen[0] > base:
+                        visible = seen[0]
                         delays.append(time.perf_counter() - accepted)
                         via_snapshot.append(max(seen[1] - accepted_wall, 0))
-                        break
-                    await asyncio.sleep(POLL_S)
-                else:
-                    not_visible += 1
-                    base = await settled()
-                    continue
-                base = seen[0]
+                    else:
+                        await asyncio.sleep(POLL_S)
                 await send(abandon)
+                if visible is None:
+                    not_visible += 1
+                    # The late probe may still arrive: wait it out rather than take it for the next one.
+                    base = await settled()
+                else:
+                    base = visible
         finally:
             stop.set()
             if sender:
