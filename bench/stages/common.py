@@ -57,6 +57,7 @@ class Measurement:
     wall_s: float = 0.0
     cpu_s: float = 0.0
     peak_rss_mb: float = 0.0
+    by_pid: dict[int, float] = field(default_factory=dict)  # CPU seconds of each of `pids`
     _samples: list[float] = field(default_factory=list, repr=False)
 
     def result(self, stage: str, events: int, notes: str = "") -> StageResult:
@@ -79,7 +80,7 @@ def measure(pids: Iterable[int] = (), interval_s: float = 0.05) -> Iterator[Meas
             stop.wait(interval_s)
 
     sampler = threading.Thread(target=sample, name="stage-rss", daemon=True)
-    cpu0 = sum(cpu_s(p) for p in m.pids)
+    cpu0 = {p: cpu_s(p) for p in m.pids}
     child0 = resource.getrusage(resource.RUSAGE_CHILDREN)
     t0 = time.perf_counter()
     sampler.start()
@@ -91,5 +92,6 @@ def measure(pids: Iterable[int] = (), interval_s: float = 0.05) -> Iterator[Meas
         sampler.join()
         child1 = resource.getrusage(resource.RUSAGE_CHILDREN)
         children = (child1.ru_utime - child0.ru_utime) + (child1.ru_stime - child0.ru_stime)
-        m.cpu_s = sum(cpu_s(p) for p in m.pids) - cpu0 + children
+        m.by_pid = {p: cpu_s(p) - cpu0.get(p, 0.0) for p in m.pids}  # pids added in the block started at 0
+        m.cpu_s = sum(m.by_pid.values()) + children
         m.peak_rss_mb = max(m._samples, default=0.0)

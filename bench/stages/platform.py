@@ -61,6 +61,13 @@ def server_pids(s: stack.Settings) -> list[int]:
     return [p for p in (x.pid for x in stack.status(s)) if p]
 
 
+def cpu_by_server(s: stack.Settings, by_pid: dict[int, float]) -> str:
+    """"clickhouse 812 s, ingest 420 s, …": where a stage's CPU went (the bottleneck question)."""
+    names = {x.pid: x.name for x in stack.status(s) if x.pid}
+    spent = sorted(((cpu, names.get(pid, str(pid))) for pid, cpu in by_pid.items()), reverse=True)
+    return "CPU by process: " + ", ".join(f"{name} {cpu:.0f} s" for cpu, name in spent if cpu >= 0.5)
+
+
 def through_http(s: stack.Settings, doc: dict[str, Any], scale: float, seed: int, with_previous: bool,
                  say=print) -> tuple[StageResult, Sent, dict]:
     sim = SimulatorSettings()
@@ -83,7 +90,7 @@ def through_http(s: stack.Settings, doc: dict[str, Any], scale: float, seed: int
     report = check_report(doc, scale, with_previous)
     notes = (f"{sim.batch_size}-event batches, {sim.concurrency} connections; caught up {waited:.1f} s after the "
              f"last send; {checked}; report: {report['passed']} of {report['checked']} published figures within "
-             f"tolerance; simulator CPU {generator_cpu:.0f} s (not counted)")
+             f"tolerance; {cpu_by_server(s, m.by_pid)}; simulator CPU {generator_cpu:.0f} s (not counted)")
     return m.result("1 platform: HTTP → facts", result.stats.events, notes), sent, report
 
 
@@ -113,10 +120,11 @@ def from_kafka(s: stack.Settings, sent: Sent, workers: int, say=print) -> StageR
         checked = facts_match(client, s.clickhouse.database, sent)
     finally:
         client.disconnect()
+    by_server = cpu_by_server(s, m.by_pid)
     api.start()
     say(f"  drained in {waited:.0f} s")
     return m.result("2 platform: Kafka → facts", sent.distinct_events,
-                    f"{workers} workers, new group {group} (its join included); {checked}")
+                    f"{workers} workers, new group {group} (its join included); {checked}; {by_server}")
 
 
 def facts_match(client, database: str, sent: Sent) -> str:
