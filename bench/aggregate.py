@@ -1,12 +1,19 @@
 """Benchmark: aggregate workers draining pre-filled topics into queryable facts.
 
-    .venv/bin/python bench/aggregate.py [--periods day,week,month] [--workers 1,2]
+    .venv/bin/python bench/aggregate.py [--periods day,week,month] [--workers 1,2] [--events simulator,shuffled]
 
-Starts its own local stack (state in .state/bench, its own ports), and for each period and
-worker count: stops the workers, fills the topics with that period of simulated events (a
-Huai'an-sized day is ~30,000 events), starts N workers and times until every event is in the
-facts (the sum of the facts' event counts equals the distinct events sent). Prints a table and
-writes docs/benchmarks/aggregate.json. Not a test: figures depend on the machine's load.
+Starts its own local stack (state in .state/bench, its own ports), and for each kind of events,
+period and worker count: stops the workers, fills the topics with that period's events, starts N
+workers and times until every event is in the facts (the sum of the facts' event counts equals
+the distinct events sent). Prints a table and writes docs/benchmarks/aggregate.json. Not a
+test: figures depend on the machine's load.
+
+Two kinds of events:
+- `simulator`: the Huai'an 2023 profile at full scale (`hotline simulate`'s generator), a
+  Monday, the week from it, and March 2023, in time order as the city's systems publish them;
+- `shuffled`: the same volumes from tests/support/bulk.py, every event of the period in random
+  order, so each call's and ticket's events are spread over the whole backlog (a stress case:
+  each entity's facts are refreshed about once per event instead of about once).
 """
 
 from __future__ import annotations
@@ -35,10 +42,16 @@ from hotline.stack.services import SERVICES, LocalService  # noqa: E402
 from hotline.storage.client import connect  # noqa: E402
 from tests.support import bulk  # noqa: E402
 from tests.support.pipeline import produce  # noqa: E402
+from hotline.simulator import profile  # noqa: E402
+from hotline.simulator.generator import Stats, generate  # noqa: E402
+from hotline.simulator.period import between  # noqa: E402
 
 # Events of one simulated day at Huai'an's 2023 volume: 1.45 M tickets and 1.58 M calls a year,
 # ~3 events a call and ~4 a ticket.
 PERIODS = {"day": 30_000, "week": 210_000, "month": 900_000}
+# The simulator's periods: a Monday, the week from it, a month (2023-03 has no holiday).
+SIMULATED = {"day": ("2023-03-06", "2023-03-06"), "week": ("2023-03-06", "2023-03-12"),
+             "month": ("2023-03-01", "2023-03-31")}
 AGGREGATE = next(s for s in SERVICES if s.name == "aggregate")
 
 
@@ -64,15 +77,28 @@ def clickhouse_pid(s) -> int:
     return json.loads((s.stack.state_dir / "run" / "clickhouse.pid").read_text())["pid"]
 
 
-def run_once(s, ch, period: str, workers: int) -> dict:
+def shuffled_events(period: str) -> tuple[str, list[dict], int]:
     run = f"b{uuid.uuid4().hex[:8]}"
     calls, tickets = bulk.population(seed=1, run=run, events=PERIODS[period])
-    total = sum(len(es) for es in calls + tickets)
+    return run, bulk.at_least_once(1, calls + tickets, duplicate_rate=0.0), sum(len(es) for es in calls + tickets)
+
+
+def simulated_events(period: str, seed: int) -> tuple[str, list[dict], int]:
+    """The period's events in time order; each run its own seed, so ids never repeat a run's."""
+    stats = Stats()
+    first, last = SIMULATED[period]
+    events = [e for _, e in generate(profile.load("huaian-2023"), scale=1.0, seed=seed, with_previous=False,
+                                     stats=stats, period=between(first, last, 2023))]
+    return f"sim{seed}-", events, stats.events
+
+
+def run_once(s, ch, kind: str, period: str, workers: int, seed: int) -> dict:
+    run, wire, total = simulated_events(period, seed) if kind == "simulator" else shuffled_events(period)
     svcs = [LocalService(s.stack, AGGREGATE, i) for i in range(2)]
     for w in svcs:
         w.stop()
     t = time.monotonic()
-    produce(s.kafka, bulk.at_least_once(1, calls + tickets, duplicate_rate=0.0))
+    produce(s.kafka, wire)
     fill_s = time.monotonic() - t
     clickhouse = clickhouse_pid(s)
     ch_cpu0 = cpu_seconds([clickhouse])
@@ -83,11 +109,11 @@ def run_once(s, ch, period: str, workers: int) -> dict:
     while folded(ch, s.clickhouse.database, run) < total:
         time.sleep(0.25)
         if time.monotonic() - t0 > 3600:
-            raise SystemExit(f"{period}/{workers}: not done after an hour")
+            raise SystemExit(f"{kind} {period}/{workers}: not done after an hour")
     wall = time.monotonic() - t0
     cpu = cpu_seconds(pids)
     ch_cpu = cpu_seconds([clickhouse]) - ch_cpu0
-    return {"period": period, "workers": workers, "events": total, "fill_s": round(fill_s, 1),
+    return {"events_kind": kind, "period": period, "workers": workers, "events": total, "fill_s": round(fill_s, 1),
             "drain_s": round(wall, 1), "events_per_s": round(total / wall), "worker_cpu_s": round(cpu, 1),
             "clickhouse_cpu_s": round(ch_cpu, 1),
             "refresh_max_events": int(os.environ.get("HOTLINE_AGGREGATE_REFRESH_MAX_EVENTS", 100_000))}
@@ -97,20 +123,21 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--periods", default="day,week,month")
     ap.add_argument("--workers", default="1,2")
+    ap.add_argument("--events", default="simulator,shuffled", help="simulator (time order) and/or shuffled")
     args = ap.parse_args()
     s = stack.Settings.from_env()
     stack.up(s, say=lambda line: None)
     ch = connect(s.clickhouse)
     results = []
     try:
-        for period in args.periods.split(","):
-            for n in map(int, args.workers.split(",")):
-                r = run_once(s, ch, period, n)
-                results.append(r)
-                print(f"{r['period']:>6} {r['workers']} worker(s): {r['events']:>8} events in {r['drain_s']:>6} s "
-                      f"= {r['events_per_s']:>6} events/s (worker CPU {r['worker_cpu_s']} s, ClickHouse CPU "
-                      f"{r['clickhouse_cpu_s']} s; fill {r['fill_s']} s)",
-                      flush=True)
+        runs = [(k, p, n) for k in args.events.split(",") for p in args.periods.split(",")
+                for n in map(int, args.workers.split(","))]
+        for seed, (kind, period, n) in enumerate(runs, start=101):
+            r = run_once(s, ch, kind, period, n, seed)
+            results.append(r)
+            print(f"{r['events_kind']:>9} {r['period']:>6} {r['workers']} worker(s): {r['events']:>8} events in "
+                  f"{r['drain_s']:>6} s = {r['events_per_s']:>6} events/s (worker CPU {r['worker_cpu_s']} s, "
+                  f"ClickHouse CPU {r['clickhouse_cpu_s']} s; fill {r['fill_s']} s)", flush=True)
     finally:
         stack.down(s, say=lambda line: None)
     out = {"date": dt.date.today().isoformat(), "cores": os.cpu_count(), "machine": platform.machine(),
