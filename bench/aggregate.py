@@ -37,12 +37,15 @@ BENCH_ENV = {
 }
 os.environ.update(BENCH_ENV)
 
+from bench.stages.common import cpu_s  # noqa: E402
+from bench.stages.stack import clickhouse_pid  # noqa: E402
 from hotline.stack import stack  # noqa: E402
 from hotline.stack.services import SERVICES, LocalService  # noqa: E402
 from hotline.storage.client import connect  # noqa: E402
 from tests.support import bulk  # noqa: E402
 from tests.support.pipeline import produce  # noqa: E402
 from hotline.simulator import profile  # noqa: E402
+from hotline.simulator.catchup import folded  # noqa: E402
 from hotline.simulator.generator import Stats, generate  # noqa: E402
 from hotline.simulator.period import between  # noqa: E402
 
@@ -53,28 +56,6 @@ PERIODS = {"day": 30_000, "week": 210_000, "month": 900_000}
 SIMULATED = {"day": ("2023-03-06", "2023-03-06"), "week": ("2023-03-06", "2023-03-12"),
              "month": ("2023-03-01", "2023-03-31")}
 AGGREGATE = next(s for s in SERVICES if s.name == "aggregate")
-
-
-def folded(ch, db: str, run: str) -> int:
-    q = (f"SELECT sum(e) FROM (SELECT max(events) AS e FROM {db}.{{t}}_facts WHERE {{t}}_id LIKE %(p)s "
-         f"GROUP BY {{t}}_id)")
-    return sum(ch.execute(q.format(t=t), {"p": run + "%"})[0][0] or 0 for t in ("call", "ticket"))
-
-
-def cpu_seconds(pids: list[int]) -> float:
-    total = 0.0
-    for pid in pids:
-        try:
-            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-            total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-        except OSError:
-            pass
-    return total
-
-
-def clickhouse_pid(s) -> int:
-    """The local ClickHouse server's pid (its PID file is JSON: hotline/stack/process.py)."""
-    return json.loads((s.stack.state_dir / "run" / "clickhouse.pid").read_text())["pid"]
 
 
 def shuffled_events(period: str) -> tuple[str, list[dict], int]:
@@ -101,7 +82,7 @@ def run_once(s, ch, kind: str, period: str, workers: int, seed: int) -> dict:
     produce(s.kafka, wire)
     fill_s = time.monotonic() - t
     clickhouse = clickhouse_pid(s)
-    ch_cpu0 = cpu_seconds([clickhouse])
+    ch_cpu0 = cpu_s(clickhouse)
     t0 = time.monotonic()
     for w in svcs[:workers]:
         w.start()
@@ -111,8 +92,8 @@ def run_once(s, ch, kind: str, period: str, workers: int, seed: int) -> dict:
         if time.monotonic() - t0 > 3600:
             raise SystemExit(f"{kind} {period}/{workers}: not done after an hour")
     wall = time.monotonic() - t0
-    cpu = cpu_seconds(pids)
-    ch_cpu = cpu_seconds([clickhouse]) - ch_cpu0
+    cpu = sum(cpu_s(p) for p in pids)
+    ch_cpu = cpu_s(clickhouse) - ch_cpu0
     return {"events_kind": kind, "period": period, "workers": workers, "events": total, "fill_s": round(fill_s, 1),
             "drain_s": round(wall, 1), "events_per_s": round(total / wall), "worker_cpu_s": round(cpu, 1),
             "clickhouse_cpu_s": round(ch_cpu, 1),

@@ -46,6 +46,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 # bench/ is on sys.path when this runs as a script.
 from api_facts import DATABASE, data_counts, fill, refresh_live_rows, scaled_volumes, settle  # noqa: E402
+from bench.stages.common import cpu_s  # noqa: E402
 from bench.stages.measure_http import invalidate, live_load, summary, timed  # noqa: E402
 BENCH_ENV = {
     "HOTLINE_STATE_DIR": str(REPO / ".state" / "bench-api"), "HOTLINE_CLICKHOUSE_PORT": "19400",
@@ -82,8 +83,7 @@ class Proc:
         self.pid = pid
 
     def cpu_s(self) -> float:
-        fields = Path(f"/proc/{self.pid}/stat").read_text().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        return cpu_s(self.pid)
 
     def mem_mb(self) -> dict:
         status = dict(line.split(":", 1) for line in Path(f"/proc/{self.pid}/status").read_text().splitlines())

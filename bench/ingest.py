@@ -37,6 +37,7 @@ import orjson
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+from bench.stages.common import cpu_model  # noqa: E402
 from hotline import broker  # noqa: E402
 from hotline.settings import KafkaSettings, StackSettings  # noqa: E402
 from hotline.stack.broker_server import LocalBroker  # noqa: E402
@@ -174,7 +175,7 @@ def main() -> None:
         lat = asyncio.run(latency(url, singles))[200:]  # the first 200 warm up
         result = {
             "machine": {"cpus": os.cpu_count(), "python": platform.python_version(),
-                        "platform": platform.platform(), "processor": _cpu_model()},
+                        "platform": platform.platform(), "processor": cpu_model()},
             "command": " ".join([".venv/bin/python bench/ingest.py", *sys.argv[1:]]),
             "batches": {"events": accepted, "batch_size": args.batch, "clients": args.clients,
                         "seconds": round(elapsed, 3), "events_per_s": round(rate),
@@ -206,16 +207,6 @@ def main() -> None:
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     print(f"written to {args.out.relative_to(REPO) if args.out.is_relative_to(REPO) else args.out}")
-
-
-def _cpu_model() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor()
 
 
 if __name__ == "__main__":

@@ -31,12 +31,13 @@ import time
 
 from bench.stages import floor, naive, peer
 from bench.stages import platform as the_platform
-from bench.stages.common import StageResult
+from bench.stages.common import StageResult, cpu_model
 from bench.stages.report import write
 from bench.stages.stack import bench_stack, clickhouse_errors, clickhouse_pid
 from bench.stages.topics import messages
 from hotline.settings import REPO_ROOT, CitySettings
 from hotline.simulator import profile
+from hotline.stack import stack
 
 PROFILE = "huaian-2023"
 
@@ -64,7 +65,7 @@ def main() -> int:
     started = time.monotonic()
     res: dict = {
         "date": dt.date.today().isoformat(), "cores": os.cpu_count(), "machine": platform.machine(),
-        "cpu": _cpu_model(), "python": platform.python_version(), "commit": _commit(),
+        "cpu": cpu_model(), "python": platform.python_version(), "commit": _commit(),
         "command": " ".join(["./run bench", *sys.argv[1:]]), "profile": PROFILE, "scale": args.scale,
         "seed": args.seed, "previous_year": args.previous, "workers": args.workers,
     }
@@ -143,7 +144,7 @@ def _latency(s, year: int) -> dict:
 
 
 def _broker_pid(s) -> list[int]:
-    return [c.pid for c in the_platform.stack.status(s) if c.name == "broker" and c.pid]
+    return [c.pid for c in stack.status(s) if c.name == "broker" and c.pid]
 
 
 def _clickhouse_version(s) -> str:
@@ -159,13 +160,6 @@ def _clickhouse_version(s) -> str:
 def _commit() -> str:
     out = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=REPO_ROOT, capture_output=True, text=True)
     return out.stdout.strip() or "unknown"
-
-
-def _cpu_model() -> str:
-    for line in open("/proc/cpuinfo"):
-        if line.startswith("model name"):
-            return line.split(":", 1)[1].strip()
-    return platform.processor()
 
 
 if __name__ == "__main__":

@@ -1,6 +1,7 @@
 """What every benchmark stage shares: its result record and how it is measured.
 
-Stable interface (other stages import it): `StageResult`, `measure(pids)`.
+Stable interface (other stages and the bench/*.py scripts import it): `StageResult`,
+`measure(pids)`, `cpu_s(pid)`, `cpu_model()`.
 CPU and memory come from /proc and resource.getrusage (no psutil), so a stage can count the
 servers doing its work (ClickHouse, the broker) as well as this process.
 """
@@ -8,6 +9,7 @@ servers doing its work (ClickHouse, the broker) as well as this process.
 from __future__ import annotations
 
 import os
+import platform
 import resource
 import threading
 import time
@@ -40,6 +42,17 @@ def cpu_s(pid: int) -> float:
     except OSError:
         return 0.0
     return (int(fields[11]) + int(fields[12])) * _TICK_S  # utime, stime
+
+
+def cpu_model() -> str:
+    """The processor's name, for the record of a benchmark run."""
+    try:
+        for line in open("/proc/cpuinfo"):
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor()
 
 
 def rss_mb(pid: int) -> float:
