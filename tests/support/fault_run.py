@@ -103,11 +103,13 @@ def _actions(stack: FaultStack, sink: RecordingHttpSink, sc: Scenario) -> dict[s
 
     def ingest_sigkill_mid_batch() -> dict:
         def go() -> dict:
-            time.sleep(0.15)  # the send that follows has its HTTP batches in flight by now
-            pid = stack.sigkill("ingest")
+            # Killed while a request is on the wire, not after a guessed pause: a fixed 0.15 s
+            # once fell between two sends and cut nothing (a clean-clone run, 2026-11-24).
+            in_flight: list[bool] = []
+            pid = stack.sigkill("ingest", just_before=lambda: in_flight.append(sink.wait_in_flight(10.0)))
             time.sleep(sc.restart_after_s / 2)
             stack.up()
-            return {"killed_pid": pid, "restarted_pid": stack.pid("ingest")}
+            return {"killed_pid": pid, "restarted_pid": stack.pid("ingest"), "request_in_flight": in_flight[0]}
         return counts_during(go)
 
     def producer_timeout() -> dict:

@@ -30,12 +30,21 @@ class RecordingHttpSink(HttpSink):
         self.accepted_ids: set[tuple[str, str]] = set()
         self.counts: Counter[str] = Counter()
         self._record = threading.Lock()
+        self._in_flight = 0
+        self._sending = threading.Condition(self._record)
+
+    def wait_in_flight(self, timeout_s: float) -> bool:
+        """Block until a request has been sent and not yet answered; False after `timeout_s`."""
+        with self._sending:
+            return self._sending.wait_for(lambda: self._in_flight > 0, timeout_s)
 
     def _exchange(self, conn, body: bytes) -> tuple[int, dict[str, str], bytes]:
         # Counted per exchange, below HttpSink's silent second try on a reused connection, so a
         # request cut in flight shows even when that second try is what fails or succeeds.
-        with self._record:
+        with self._sending:
             self.counts["attempts"] += 1
+            self._in_flight += 1
+            self._sending.notify_all()
         try:
             status, headers, payload = super()._exchange(conn, body)
         except (TimeoutError, socket.timeout) as exc:
@@ -44,6 +53,9 @@ class RecordingHttpSink(HttpSink):
         except (OSError, HTTPException) as exc:
             self._count("connection_errors", exc)
             raise
+        finally:
+            with self._record:
+                self._in_flight -= 1
         with self._record:
             self.counts[f"http_{status}"] += 1
         return status, headers, payload

@@ -14,6 +14,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -85,10 +86,13 @@ class FaultStack:
         return pid
 
     # -- faults ------------------------------------------------------------------------------------
-    def sigkill(self, name: str) -> int:
-        """SIGKILL the component's process group; returns the pid killed once it is gone."""
+    def sigkill(self, name: str, just_before: Callable[[], object] | None = None) -> int:
+        """SIGKILL the component's process group (after `just_before()` returns, with the pid
+        already looked up); returns the pid killed once it is gone."""
         proc = self.process(name)
         pid = self.pid(name)
+        if just_before is not None:
+            just_before()
         os.killpg(pid, signal.SIGKILL)
         deadline = time.monotonic() + 10
         while proc.pid() is not None:
