@@ -58,6 +58,12 @@ def create_app(settings: AggregateSettings | None = None) -> faust.App:
         # aiohttp wants the charset apart from the media type.
         return web.bytes(generate_latest(metrics.REGISTRY), content_type=CONTENT_TYPE_LATEST.split(";")[0])
 
+    @app.on_partitions_assigned.connect
+    async def on_assigned(sender, assigned, **kwargs):  # noqa: ANN001 - mode's signal signature
+        # `assigned` is the whole new assignment (the group rebalances eagerly), not a delta.
+        metrics.ASSIGNED_PARTITIONS.set(len(assigned))
+        metrics.REBALANCES.inc()
+
     @app.page("/healthz")
     async def healthz(web, request):
         return web.json({"status": "ok"})

@@ -47,3 +47,14 @@ NEWEST_EVENT = Gauge(
     "Event time of the newest event this worker wrote to ClickHouse (Unix time). Max over workers.",
     registry=REGISTRY,
 )
+ASSIGNED_PARTITIONS = Gauge(
+    "hotline_aggregate_assigned_partitions",
+    "Partitions of the event topics this worker consumes since the last rebalance. Sum over "
+    "workers = the topics' partitions once the group has settled; 0 everywhere = nothing is read.",
+    registry=REGISTRY,
+)
+REBALANCES = Counter(
+    "hotline_aggregate_rebalances_total",
+    "Partition assignments this worker received (one per consumer-group rebalance it took part in).",
+    registry=REGISTRY,
+)

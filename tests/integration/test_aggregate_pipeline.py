@@ -51,6 +51,18 @@ def metric(port: int, name: str) -> float:
     return sum(float(line.split()[-1]) for line in text.splitlines() if line.startswith(name))
 
 
+def assigned(*workers: LocalService) -> list[int]:
+    return [int(metric(w.port, "hotline_aggregate_assigned_partitions")) for w in workers]
+
+
+def wait_assigned(want: list[int], *workers: LocalService, timeout_s: float = 60) -> None:
+    deadline = time.monotonic() + timeout_s
+    while (got := assigned(*workers)) != want:
+        if time.monotonic() > deadline:
+            raise AssertionError(f"assigned partitions {got}, want {want} after {timeout_s} s")
+        time.sleep(0.2)
+
+
 @through_servers(2)
 @given(data=st.data())
 def test_random_entities_any_order_duplicates_and_late(local_stack, ch, worker, data):
@@ -107,12 +119,15 @@ def test_two_workers_one_killed(local_stack, ch, worker):
     second = LocalService(local_stack.stack, AGGREGATE, index=1)
     calls, tickets = bulk.population(seed=13, run=run, events=60_000)
     want = expected_rows(calls, tickets)
+    partitions = 2 * local_stack.kafka.partitions  # the calls and the tickets topic
     try:
         second.start()
-        time.sleep(8)  # let the group settle with two members
+        # The group settles with two members, each reading half of the partitions.
+        wait_assigned([partitions // 2, partitions // 2], worker, second)
         produce(local_stack.kafka, bulk.at_least_once(13, calls + tickets))
         wait_stored(ch, db, run, 10_000)
         sigkill(second)
         assert wait_for(ch, db, run, want, timeout_s=240) == want
+        assert assigned(worker) == [partitions]  # the survivor took the dead worker's partitions
     finally:
         second.stop()
