@@ -28,6 +28,7 @@ from hotline.simulator.run import RunResult, simulate
 from hotline.simulator.settings import SimulatorSettings
 from hotline.simulator.sinks import HttpSink
 from hotline.stack import stack
+from hotline.stack.server import start_together
 from hotline.stack.services import SERVICES, LocalService
 from hotline.storage.client import connect
 from hotline.storage.migrate import migrate
@@ -113,8 +114,7 @@ def from_kafka(s: stack.Settings, sent: Sent, workers: int, say=print) -> StageR
     try:
         base = server_pids(s)
         with measure(base) as m:
-            for svc in services[:workers]:
-                svc.start()
+            start_together(services[:workers])
             m.pids = (*m.pids, *(p for p in (svc.pid() for svc in services[:workers]) if p))
             waited = catchup.wait(client, s.clickhouse.database, sent.prefix, sent.distinct_events, timeout_s=7200)
         checked = facts_match(client, s.clickhouse.database, sent)

@@ -63,15 +63,17 @@ class LocalServer:
 
     def start(self) -> bool:
         """Start unless our process already runs; wait until ready. True if it was started now."""
+        return start_together([self])[0]
+
+    def _launch(self) -> bool:
+        """Start the process unless ours already runs; do not wait. True if started now."""
         if self.pid() is not None:
-            self._wait_ready(started=False)
             return False
         for p in self.ports():
             if not port_free(p.host, p.port):
                 raise PortInUse(p.what, p.host, p.port, p.env_var)
         self.prepare()
         self.process.start(self.argv(), env=self.env())
-        self._wait_ready(started=True)
         return True
 
     def _wait_ready(self, started: bool) -> None:
@@ -91,3 +93,26 @@ class LocalServer:
 
     def stop(self) -> bool:
         return self.process.stop()
+
+
+def start_together(servers: list[LocalServer]) -> list[bool]:
+    """Start every server, then wait until all are ready; for each, True if it was started now.
+
+    Together rather than one after the other: the aggregate workers then join their consumer
+    group at the same moment (the broker answers each JoinGroup a fixed time after it arrives,
+    so a worker started a second later gets its partitions a second later), and `hotline up`
+    does not wait for each Python service's imports in turn. A server that fails to start stops
+    the ones started here.
+    """
+    started: list[bool] = []
+    try:
+        for server in servers:
+            started.append(server._launch())
+        for server, now in zip(servers, started):
+            server._wait_ready(started=now)
+    except BaseException:
+        for server, now in zip(servers, started):
+            if now:
+                server.stop()
+        raise
+    return started

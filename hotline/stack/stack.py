@@ -16,6 +16,7 @@ from hotline.settings import ClickHouseSettings, KafkaSettings, StackSettings
 from hotline.stack.broker_server import BrokerStorageSettings, LocalBroker
 from hotline.stack.clickhouse_server import LocalClickHouse
 from hotline.stack.object_store import LocalObjectStore
+from hotline.stack.server import start_together
 from hotline.stack.services import SERVICES, LocalService, instances
 from hotline.storage import client as ch_client
 from hotline.storage.migrate import migrate
@@ -71,8 +72,9 @@ def up(s: Settings, say: Say = print) -> None:
     topics = broker.ensure_topics(s.kafka)
     say("broker: topics " + ", ".join(f"{t} ({n} partitions)" for t, n in sorted(topics.items())))
 
-    for svc in _services(s):
-        say(f"{svc.name}: {'started' if svc.start() else 'already running'} at http://{svc.address()}")
+    services = _services(s)
+    for svc, now in zip(services, start_together(services)):
+        say(f"{svc.name}: {'started' if now else 'already running'} at http://{svc.address()}")
     for spec in SERVICES:
         if not spec.landed():
             say(f"{spec.name}: not built yet")
