@@ -55,33 +55,44 @@ def dedup_token(batch: list[Incoming]) -> str:
 
 class Handoff:
     """Bounded queue between the consumer's drain loop and the fold loop (backpressure: the
-    drain loop waits while `max_events` are queued)."""
+    drain loop waits while `max_events` are queued).
 
-    def __init__(self, max_events: int):
+    A batch closes at `size` events, `within_s` after its first event, or — once it holds
+    `caught_up_events` — as soon as the consumer says it has read everything the broker had:
+    the tail of a backlog (after a restart, an outage, a burst) is then not held for the rest
+    of the latency window. Live traffic never fills that floor, so it keeps one insert per
+    window instead of one per fetch.
+    """
+
+    def __init__(self, max_events: int, caught_up_events: int | None = None):
         self.max_events = max_events
+        self.caught_up_events = max_events if caught_up_events is None else caught_up_events
         self.queued = 0
-        self._items: asyncio.Queue[tuple[list[Incoming], list[Acked]]] = asyncio.Queue()
+        self._items: asyncio.Queue[tuple[list[Incoming], list[Acked], bool]] = asyncio.Queue()
         self._room = asyncio.Event()
         self._room.set()
 
-    async def put(self, rows: list[Incoming], acks: list[Acked]) -> None:
+    async def put(self, rows: list[Incoming], acks: list[Acked], caught_up: bool = False) -> None:
         while self.queued >= self.max_events:
             self._room.clear()
             await self._room.wait()
         self.queued += len(rows)
-        self._items.put_nowait((rows, acks))
+        self._items.put_nowait((rows, acks, caught_up))
 
     async def take(self, size: int, within_s: float) -> tuple[list[Incoming], list[Acked]]:
-        """At least one hand-off, then more until `size` events or `within_s` after the first."""
-        rows, acks = await self._items.get()
+        """At least one hand-off, then more until `size` events, `within_s` after the first, or
+        caught up with at least `caught_up_events`."""
+        rows, acks, caught_up = await self._items.get()
         rows, acks = list(rows), list(acks)
         deadline = time.monotonic() + within_s
         while len(rows) < size:
+            if caught_up and len(rows) >= self.caught_up_events and self._items.empty():
+                break
             timeout = deadline - time.monotonic()
             if timeout <= 0:
                 break
             try:
-                more_rows, more_acks = await asyncio.wait_for(self._items.get(), timeout)
+                more_rows, more_acks, caught_up = await asyncio.wait_for(self._items.get(), timeout)
             except asyncio.TimeoutError:
                 break
             rows += more_rows
@@ -176,7 +187,7 @@ def register(app: faust.App, settings: AggregateSettings) -> None:
     deadletter_topic = app.topic(k.topic_deadletter, key_serializer="raw", value_serializer="raw")
     calendar = for_timezone(settings.city.timezone)
     hash_key = settings.privacy.hash_key
-    handoff = Handoff(max_events=2 * settings.batch_size)
+    handoff = Handoff(max_events=2 * settings.batch_size, caught_up_events=max(1, settings.batch_size // 10))
     app.batch_sink = handoff.put  # type: ignore[attr-defined] - read by BatchingConsumer
     refresher = Refresher(max_events=settings.refresh_max_events)
     # One thread per stage, each owning its (not thread-safe) ClickHouse connection; the event

@@ -30,7 +30,10 @@ class Acked:
         self.tp, self.topic, self.offset, self.acked = tp, tp.topic, offset, False
 
 
-BatchSink = Callable[[list[Incoming], list[Acked]], Awaitable[None]]
+# (rows, their acks, caught_up): caught_up when this fetch brought every partition in it to the
+# high-water mark of the broker's answer and left nothing buffered, i.e. there is no backlog
+# left to wait for.
+BatchSink = Callable[[list[Incoming], list[Acked], bool], Awaitable[None]]
 
 
 class BatchingConsumer(faust_aiokafka.Consumer):
@@ -43,6 +46,7 @@ class BatchingConsumer(faust_aiokafka.Consumer):
         read_offset = self._read_offset
         stopped, fetcher_stopped = self._stopped.is_set, fetcher._stopped.is_set
         acks_enabled_for = self.app.topics.acks_enabled_for
+        max_records = self.app.conf.broker_max_poll_records
         try:
             while not (stopped() or fetcher_stopped()):
                 records, active = await self._wait_next_records(1.0)
@@ -72,7 +76,11 @@ class BatchingConsumer(faust_aiokafka.Consumer):
                         last = r.offset
                     read_offset[tp] = last
                 if rows and generation == self.app.consumer_generation_id:
-                    await sink(rows, acks)
+                    # Fewer records than a poll may return: the fetcher's buffer is empty.
+                    caught_up = sum(len(recs) for recs in records.values()) < max_records and all(
+                        read_offset[tp] is not None and read_offset[tp] + 1 >= (self.highwater(tp) or 0)
+                        for tp in records)
+                    await sink(rows, acks, caught_up)
                 if self._commit_every is not None and self._n_acked >= self._commit_every:
                     self._n_acked = 0
                     await self.commit()

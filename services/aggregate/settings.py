@@ -1,7 +1,8 @@
 """Settings of the aggregate workers: environment variables `HOTLINE_AGGREGATE_*`.
 
 Batch defaults keep freshness (event consumed -> in ClickHouse) under 2 s: a batch is written
-when it holds `batch_size` events or `batch_max_latency_s` after its first one.
+when it holds `batch_size` events, `batch_max_latency_s` after its first one, or as soon as the
+consumer has read a backlog to its end with at least a tenth of `batch_size` in the batch.
 """
 
 from __future__ import annotations

@@ -61,3 +61,33 @@ def test_refresher_holds_inserts_back_until_a_refresh_takes_them():
         await asyncio.wait_for(blocked, 1)
         return was_blocked
     assert asyncio.run(run())
+
+
+def take_time(handoff_puts: list[tuple[int, bool]], caught_up_events: int, within_s: float) -> tuple[int, float]:
+    """Events in the first batch and the seconds `take` waited, after these hand-offs."""
+    async def run():
+        h = Handoff(max_events=1_000, caught_up_events=caught_up_events)
+        start = 0
+        for n, caught_up in handoff_puts:
+            await h.put(rows(n, start), [], caught_up)
+            start += n
+        loop = asyncio.get_running_loop()
+        t0 = loop.time()
+        batch, _ = await h.take(size=100, within_s=within_s)
+        return len(batch), loop.time() - t0
+    return asyncio.run(run())
+
+
+def test_handoff_closes_a_batch_early_once_the_consumer_has_caught_up():
+    # 30 + 20 events, the second fetch caught up, floor 40: closes at once, not after 2 s.
+    events, waited = take_time([(30, False), (20, True)], caught_up_events=40, within_s=2.0)
+    assert events == 50 and waited < 0.5
+
+
+def test_handoff_keeps_the_window_for_small_caught_up_fetches_and_for_backlogs():
+    # Live traffic: caught up but below the floor -> the whole window (0.3 s).
+    events, waited = take_time([(5, True)], caught_up_events=40, within_s=0.3)
+    assert events == 5 and waited >= 0.29
+    # A backlog not yet read to its end: above the floor but not caught up -> the window too.
+    events, waited = take_time([(60, False)], caught_up_events=40, within_s=0.3)
+    assert events == 60 and waited >= 0.29
