@@ -121,7 +121,10 @@ def run_once(s, ch, kind: str, period: str, workers: int, seed: int) -> dict:
     ch_cpu0 = cpu_s(clickhouse)
     t0 = time.monotonic()
     first = FirstAssignment([w.port for w in svcs[:workers]])
-    start_together(svcs[:workers])  # as a deployment starts its replicas: one group join for all
+    # Together, as a deployment starts its replicas: one group join for all. Safe here: the
+    # previous workers stopped at least the fill's seconds ago (a restart within a second, with
+    # simultaneous joins, has left a Tansu group without a leader; see start_together).
+    start_together(svcs[:workers])
     pids = [w.pid() for w in svcs[:workers]]
     while folded(ch, s.clickhouse.database, run) < total:
         time.sleep(0.1)

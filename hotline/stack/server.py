@@ -98,11 +98,12 @@ class LocalServer:
 def start_together(servers: list[LocalServer]) -> list[bool]:
     """Start every server, then wait until all are ready; for each, True if it was started now.
 
-    Together rather than one after the other: the aggregate workers then join their consumer
-    group at the same moment (the broker answers each JoinGroup a fixed time after it arrives,
-    so a worker started a second later gets its partitions a second later), and `hotline up`
-    does not wait for each Python service's imports in turn. A server that fails to start stops
-    the ones started here.
+    The benchmarks start their aggregate workers this way, as a deployment starts replicas:
+    they then join their consumer group at the same moment (Tansu answers each JoinGroup a
+    fixed time after it arrives, so a worker started a second later gets its partitions a second
+    later). `hotline up` does not: simultaneous joins right after a restart have once left a
+    Tansu group without a leader (stack.up). A server that fails to start stops the ones
+    started here.
     """
     started: list[bool] = []
     try:

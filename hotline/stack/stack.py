@@ -16,7 +16,6 @@ from hotline.settings import ClickHouseSettings, KafkaSettings, StackSettings
 from hotline.stack.broker_server import BrokerStorageSettings, LocalBroker
 from hotline.stack.clickhouse_server import LocalClickHouse
 from hotline.stack.object_store import LocalObjectStore
-from hotline.stack.server import start_together
 from hotline.stack.services import SERVICES, LocalService, instances
 from hotline.storage import client as ch_client
 from hotline.storage.migrate import migrate
@@ -72,9 +71,12 @@ def up(s: Settings, say: Say = print) -> None:
     topics = broker.ensure_topics(s.kafka)
     say("broker: topics " + ", ".join(f"{t} ({n} partitions)" for t, n in sorted(topics.items())))
 
-    services = _services(s)
-    for svc, now in zip(services, start_together(services)):
-        say(f"{svc.name}: {'started' if now else 'already running'} at http://{svc.address()}")
+    # One after the other, not `start_together`: with Tansu, aggregate workers restarted within
+    # a second or two and joining at the same instant have left the group with no leader, every
+    # worker rejoining every 13 s and none consuming (seen 2026-11-24, gone only with a broker
+    # restart); staggered joins have not (see README, "Where the time goes").
+    for svc in _services(s):
+        say(f"{svc.name}: {'started' if svc.start() else 'already running'} at http://{svc.address()}")
     for spec in SERVICES:
         if not spec.landed():
             say(f"{spec.name}: not built yet")
