@@ -30,7 +30,6 @@ import platform
 import sys
 import threading
 import time
-import urllib.request
 import uuid
 from pathlib import Path
 
@@ -43,7 +42,7 @@ BENCH_ENV = {
 }
 os.environ.update(BENCH_ENV)
 
-from bench.stages.common import cpu_s  # noqa: E402
+from bench.stages.common import cpu_s, scrape  # noqa: E402
 from bench.stages.stack import clickhouse_pid  # noqa: E402
 from hotline.stack import stack  # noqa: E402
 from hotline.stack.server import start_together  # noqa: E402
@@ -94,12 +93,8 @@ class FirstAssignment:
     def _poll(self) -> None:
         while not self._stop.is_set():
             for port in self.ports:
-                try:
-                    text = urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=1).read().decode()
-                except OSError:
-                    continue  # not listening yet
-                if any(line.startswith("hotline_aggregate_assigned_partitions ") and float(line.split()[-1]) > 0
-                       for line in text.splitlines()):
+                # None while the worker is not listening yet
+                if (scrape(f"http://127.0.0.1:{port}/metrics", "hotline_aggregate_assigned_partitions", 1.0) or 0) > 0:
                     self.at = time.monotonic()
                     return
             time.sleep(0.02)

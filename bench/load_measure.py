@@ -7,7 +7,6 @@ from __future__ import annotations
 import asyncio
 import os
 import time
-import urllib.request
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
@@ -15,6 +14,7 @@ from typing import Any
 import numpy as np
 import orjson
 
+from bench.stages.common import scrape
 from hotline.settings import ClickHouseSettings
 from hotline.simulator import rhythm
 from hotline.simulator.generator import generate
@@ -171,13 +171,8 @@ class Backlog:
         return self.ch.execute("SELECT uniqExact(source, id) FROM hotline.events")[0][0]
 
     def kafka_lag(self) -> int | None:
-        try:
-            with urllib.request.urlopen(self.metrics_url, timeout=2) as r:
-                text = r.read().decode()
-        except OSError:
-            return None
-        return int(sum(float(line.rsplit(" ", 1)[1]) for line in text.splitlines()
-                       if line.startswith("hotline_aggregate_consumer_lag_messages{")))
+        lag = scrape(self.metrics_url, "hotline_aggregate_consumer_lag_messages")
+        return None if lag is None else int(lag)
 
     async def sample_every(self, every_s: float, phase: Phase) -> None:
         while True:

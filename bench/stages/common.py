@@ -1,7 +1,7 @@
 """What every benchmark stage shares: its result record and how it is measured.
 
 Stable interface (other stages and the bench/*.py scripts import it): `StageResult`,
-`measure(pids)`, `cpu_s(pid)`, `cpu_model()`.
+`measure(pids)`, `cpu_s(pid)`, `cpu_model()`, `scrape(url, name)`.
 CPU and memory come from /proc and resource.getrusage (no psutil), so a stage can count the
 servers doing its work (ClickHouse, the broker) as well as this process.
 """
@@ -13,6 +13,7 @@ import platform
 import resource
 import threading
 import time
+import urllib.request
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
@@ -53,6 +54,21 @@ def cpu_model() -> str:
     except OSError:
         pass
     return platform.processor()
+
+
+def metric_sum(text: str, name: str) -> float:
+    """The sum of every series of metric `name` in a Prometheus text exposition (0 without any)."""
+    return sum(float(line.rsplit(" ", 1)[1]) for line in text.splitlines()
+               if line.startswith(name) and line[len(name):len(name) + 1] in ("{", " "))
+
+
+def scrape(url: str, name: str, timeout_s: float = 2.0) -> float | None:
+    """`metric_sum` of a service's /metrics; None when it does not answer (not up yet, gone)."""
+    try:
+        with urllib.request.urlopen(url, timeout=timeout_s) as r:
+            return metric_sum(r.read().decode(), name)
+    except OSError:
+        return None
 
 
 def rss_mb(pid: int) -> float:

@@ -74,7 +74,7 @@ def up(s: Settings, say: Say = print) -> None:
     # One after the other, not `start_together`: with Tansu, aggregate workers restarted within
     # a second or two and joining at the same instant have left the group with no leader, every
     # worker rejoining every 13 s and none consuming (seen 2026-11-24, gone only with a broker
-    # restart); staggered joins have not (see README, "Where the time goes").
+    # restart); staggered joins have not (README, Performance: "What a short backlog costs").
     for svc in _services(s):
         say(f"{svc.name}: {'started' if svc.start() else 'already running'} at http://{svc.address()}")
     for spec in SERVICES:
