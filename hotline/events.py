@@ -1,7 +1,9 @@
 """A validated CloudEvent as the platform stores it: an EventRecord, enriched and flat.
 
-Enrichment is pure: the instant in epoch milliseconds, the city's local date, the working-time
-stamp W(t) (hotline.calendar), the dispatch deadline parsed, tags as a list. The same record is
+Enrichment is pure: the instant in epoch milliseconds, the city's local date, the dispatch
+deadline parsed, tags as a list. It needs only the city's time zone, never the working-day
+calendar: working time is computed when facts are refreshed (hotline/storage/sql/ticket_facts.sql),
+so an event of a year the calendar does not cover yet flows like any other. The same record is
 folded in Python (hotline.fold) and written as a row of `events` in ClickHouse, where the
 materialized views fold it the same way.
 """
@@ -14,7 +16,8 @@ from typing import Any
 
 import orjson
 
-from hotline.calendar import WorkCalendar
+from zoneinfo import ZoneInfo
+
 from hotline.contract import entity_of
 
 _STANDARD = frozenset({
@@ -48,7 +51,6 @@ class EventRecord:
     type: str
     time_ms: int
     local_date: dt.date
-    work_s: int
     data: dict[str, Any] = field(hash=False, compare=True)
     extensions: dict[str, Any] = field(default_factory=dict, hash=False, compare=True)
     deadline_ms: int = 0
@@ -61,13 +63,11 @@ class EventRecord:
         return (self.time_ms, self.id, self.source)
 
 
-def to_record(event: dict[str, Any], calendar: WorkCalendar) -> EventRecord:
-    """Enrich one event that passed `hotline.contract.validate_event` (with caller scrubbed).
-
-    Raises CalendarNotCovered for a time outside the working-day calendar.
-    """
+def to_record(event: dict[str, Any], tz: ZoneInfo) -> EventRecord:
+    """Enrich one event that passed `hotline.contract.validate_event` (with caller scrubbed);
+    `tz` is the city's time zone. Never raises for a valid event."""
     t = parse_time(event["time"])
-    local = calendar.local(t)
+    local = t.astimezone(tz)
     data = event.get("data") or {}
     deadline = data.get("deadline") if event["type"] == "hotline.ticket.dispatched" else None
     return EventRecord(
@@ -78,7 +78,6 @@ def to_record(event: dict[str, Any], calendar: WorkCalendar) -> EventRecord:
         type=event["type"],
         time_ms=epoch_ms(t),
         local_date=local.date(),
-        work_s=calendar.work_seconds_local(local),
         data=data,
         extensions={k: v for k, v in event.items() if k not in _STANDARD},
         deadline_ms=epoch_ms(parse_time(deadline)) if isinstance(deadline, str) else 0,

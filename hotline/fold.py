@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from hotline.calendar import CalendarNotCovered, WorkCalendar
 from hotline.contract import DEFAULT_LINE, SOURCE_OF_CHANNEL
 from hotline.events import EventRecord
 
@@ -63,7 +64,6 @@ class TicketFacts:
     ticket_id: str
     events: int
     created_ms: int | None
-    created_work_s: int | None
     requester: str
     channel: str
     kind: str
@@ -79,7 +79,6 @@ class TicketFacts:
     deadline_ms: int | None
     dispatched: bool
     completed_ms: int | None
-    completed_work_s: int | None
     to_110: bool
     supervised: int
     evaluation_requests: int
@@ -101,11 +100,24 @@ class TicketFacts:
     def completed(self) -> bool:
         return self.completed_ms is not None
 
-    @property
-    def handling_workdays(self) -> float | None:
-        if self.completed_work_s is None or self.created_work_s is None:
+    def handling_work_s(self, calendar: WorkCalendar) -> int | None:
+        """Working seconds from creation to completion by `calendar` (W of each instant to the
+        whole second below it); 0 when not completed or not created; None when pending: the
+        calendar does not cover the creation or completion day yet."""
+        if self.completed_ms is None or self.created_ms is None:
+            return 0
+        try:
+            done = calendar.work_seconds_ms(self.completed_ms)
+            return max(done - calendar.work_seconds_ms(self.created_ms), 0)
+        except CalendarNotCovered:
             return None
-        return max(self.completed_work_s - self.created_work_s, 0) / 86_400
+
+    def handling_workdays(self, calendar: WorkCalendar) -> float | None:
+        """The handling time in working days; None when not completed or pending."""
+        if self.completed_ms is None or self.created_ms is None:
+            return None
+        work = self.handling_work_s(calendar)
+        return None if work is None else work / 86_400
 
     @property
     def on_time(self) -> bool:
@@ -188,7 +200,6 @@ def fold_ticket(ticket_id: str, records: Iterable[EventRecord]) -> TicketFacts:
         ticket_id=ticket_id,
         events=len({(r.source, r.id) for r in rs}),
         created_ms=created.time_ms if created else None,
-        created_work_s=created.work_s if created else None,
         requester=_s(created, "requester"),
         channel=_s(created, "channel"),
         kind=_s(created, "kind"),
@@ -204,7 +215,6 @@ def fold_ticket(ticket_id: str, records: Iterable[EventRecord]) -> TicketFacts:
         deadline_ms=(last_dispatch.deadline_ms or None) if last_dispatch else None,
         dispatched=bool(dispatches),
         completed_ms=done.time_ms if done else None,
-        completed_work_s=done.work_s if done else None,
         to_110=any(r.data.get("to") == "110" for r in _of(rs, TICKET + "transferred")),
         supervised=_count(rs, lambda r: r.type == TICKET + "supervised"),
         evaluation_requests=_count(rs, lambda r: r.type == TICKET + "evaluation_requested"),

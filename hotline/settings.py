@@ -159,3 +159,34 @@ class PrivacySettings(BaseSettings):
     @property
     def hash_key(self) -> bytes:
         return self.caller_hash_key.get_secret_value().encode("utf-8")
+
+
+class CalendarSettings(BaseSettings):
+    """The working-day calendar's inputs beyond the chinesecalendar package (hotline/calendar/):
+    every process that syncs the calendar (the API, `hotline up`, `hotline calendar`) must see
+    the same values, as with the city's time zone."""
+
+    model_config = SettingsConfigDict(env_prefix="HOTLINE_CALENDAR_", extra="ignore")
+
+    file: Path | None = Field(default=None, description="a JSON file of year schedules (one document or a list)")
+    library_until: int | None = Field(
+        default=None, ge=2004, le=2100,
+        description="use the chinesecalendar package only up to this year; later years come from schedules")
+    check_every_s: float = Field(
+        default=60.0, ge=0, description="how often the API re-reads the file and the stored schedules (0: never)")
+
+    def file_schedules(self) -> list:
+        """The file's schedules (validated), [] without a file; raises ScheduleInvalid or
+        OSError naming the file."""
+        from hotline.calendar.schedule import ScheduleInvalid, loads
+
+        if self.file is None:
+            return []
+        try:
+            text = self.file.read_bytes()
+        except OSError as exc:
+            raise OSError(f"HOTLINE_CALENDAR_FILE: cannot read {self.file}: {exc.strerror}") from None
+        try:
+            return loads(text)
+        except ScheduleInvalid as exc:
+            raise ScheduleInvalid(exc.year, [f"HOTLINE_CALENDAR_FILE {self.file}: {p}" for p in exc.problems]) from None

@@ -9,7 +9,7 @@ import orjson
 from hotline.events import EventRecord, data_json
 
 EVENT_COLUMNS = (
-    "entity", "subject", "source", "id", "type", "time", "time_ms", "local_date", "work_s", "data",
+    "entity", "subject", "source", "id", "type", "time", "time_ms", "local_date", "data",
     "extensions", "deadline_ms", "tags", "topic", "partition", "offset", "ingested_at",
 )
 INSERT_EVENTS = "INSERT INTO {database}.events ({columns}) VALUES".format  # rows travel separately
@@ -22,7 +22,7 @@ def to_row(r: EventRecord, topic: str, partition: int, offset: int, ingested_at:
     return (
         r.entity, r.subject, r.source, r.id, r.type,
         _EPOCH + dt.timedelta(seconds=r.time_ms // 1000),
-        r.time_ms, r.local_date, r.work_s, data_json(r),
+        r.time_ms, r.local_date, data_json(r),
         orjson.dumps(r.extensions).decode() if r.extensions else "{}", r.deadline_ms, list(r.tags),
         topic, partition, offset, ingested_at,
     )

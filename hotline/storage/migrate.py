@@ -5,6 +5,10 @@ Migrations are the files `migrations/NNNN_name.sql` beside this module, applied 
 to be re-runnable (`IF NOT EXISTS`), and applied versions are recorded with their checksum in
 `<database>.schema_migrations`, so running the migrations again is a no-op, and an applied file
 that was edited afterwards is refused instead of silently diverging.
+
+A line `-- then: refold <entity>_state` makes the runner re-fold that state table from the raw
+archive after the file's statements, with the view's own SELECT (hotline.storage.facts.refold_state),
+so a migration that remakes a state table does not write its fold a second time.
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ from typing import Any, Protocol
 from hotline.errors import MigrationError
 
 _FILE = re.compile(r"^(\d{4})_([a-z0-9_]+)\.sql$")
+_REFOLD = re.compile(r"^-- then: refold (call|ticket)_state$", re.MULTILINE)
 
 
 class Executor(Protocol):
@@ -36,6 +41,11 @@ class Migration:
     @property
     def checksum(self) -> str:
         return hashlib.sha256(self.sql.encode()).hexdigest()
+
+    @property
+    def refolds(self) -> list[str]:
+        """The entities whose state the file asks to re-fold once its statements ran."""
+        return [m.group(1) for m in _REFOLD.finditer(self.sql)]
 
     def statements(self, database: str) -> list[str]:
         text = string.Template(self.sql).substitute(database=database)
@@ -88,6 +98,10 @@ def migrate(db: Executor, database: str) -> list[Migration]:
                 db.execute(stmt)
             except Exception as exc:  # the driver's own error types differ per engine
                 raise MigrationError(f"migration {m.version:04d}_{m.name} failed: {exc}") from exc
+        for entity in m.refolds:
+            from hotline.storage.facts import refold_state  # facts imports nothing from here
+
+            refold_state(db, database, entity)  # type: ignore[arg-type] - the client takes params too
         # INSERT … SELECT, not an inline INSERT … VALUES (which hangs clickhouse-driver); the
         # values are our own integers, file names and hex digests, never user input.
         db.execute(

@@ -25,10 +25,10 @@ import time
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from zoneinfo import ZoneInfo
 
 import faust
 
-from hotline.calendar import for_timezone
 from services.aggregate import metrics
 from services.aggregate.consumer import Acked
 from services.aggregate.prepare import Incoming, Prepared, prepare
@@ -134,7 +134,6 @@ class Inserted:
     tickets: set[str]
     accepted: Counter
     rejected: Counter
-    uncovered: int
     newest_ms: int
 
     @classmethod
@@ -145,7 +144,7 @@ class Inserted:
             if m.offset > last.get(key, -1):
                 last[key] = m.offset
         return cls(len(batch), acks, last, prepared.calls, prepared.tickets, prepared.accepted,
-                   prepared.rejected, prepared.uncovered, prepared.newest_ms)
+                   prepared.rejected, prepared.newest_ms)
 
 
 class Refresher:
@@ -185,7 +184,7 @@ def register(app: faust.App, settings: AggregateSettings) -> None:
     events_topic = app.topic(k.topic_calls, k.topic_tickets, key_serializer="raw", value_serializer="raw")
     app.topics.add(events_topic)  # subscribes the consumer group; BatchingConsumer delivers
     deadletter_topic = app.topic(k.topic_deadletter, key_serializer="raw", value_serializer="raw")
-    calendar = for_timezone(settings.city.timezone)
+    tz = ZoneInfo(settings.city.timezone)
     hash_key = settings.privacy.hash_key
     handoff = Handoff(max_events=2 * settings.batch_size, caught_up_events=max(1, settings.batch_size // 10))
     app.batch_sink = handoff.put  # type: ignore[attr-defined] - read by BatchingConsumer
@@ -235,9 +234,6 @@ def register(app: faust.App, settings: AggregateSettings) -> None:
             metrics.EVENTS_PROCESSED.labels(type_).inc(n)
         for reason, n in done.rejected.items():
             metrics.EVENTS_REJECTED.labels(reason).inc(n)
-        if done.uncovered:
-            log.error("%d events are outside the working-day calendar and were dead-lettered; "
-                      "upgrade the chinesecalendar package", done.uncovered)
         if done.newest_ms:
             metrics.NEWEST_EVENT.set(max(metrics.NEWEST_EVENT._value.get(), done.newest_ms / 1000))
 
@@ -253,7 +249,7 @@ def register(app: faust.App, settings: AggregateSettings) -> None:
         try:
             while True:
                 batch, acks = await handoff.take(settings.batch_size, settings.batch_max_latency_s)
-                prepared = prepare(batch, calendar, hash_key, now=dt.datetime.now(dt.timezone.utc))
+                prepared = prepare(batch, tz, hash_key, now=dt.datetime.now(dt.timezone.utc))
                 pending = [await deadletter_topic.send(key=key, value=value) for key, value in prepared.dead_letters]
                 if pending:
                     await asyncio.gather(*pending)

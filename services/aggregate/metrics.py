@@ -16,7 +16,7 @@ EVENTS_PROCESSED = Counter(
 )
 EVENTS_REJECTED = Counter(
     "hotline_aggregate_events_rejected_total",
-    "Messages sent to the dead-letter topic, by reason (undecodable, invalid, calendar). Sum over workers.",
+    "Messages sent to the dead-letter topic, by reason (undecodable, invalid). Sum over workers.",
     ["reason"], registry=REGISTRY,
 )
 BATCH_INSERT_SECONDS = Histogram(

@@ -3,7 +3,8 @@
 Pure and deterministic: decode, validate with the shared contract, hash the caller number
 (events published straight to Kafka reach no other service first), enrich (hotline.events) and
 map to rows. Nothing here raises for bad input: an event that fails any step becomes a dead
-letter with the reason, so one bad event never stops the partition behind it.
+letter with the reason, so one bad event never stops the partition behind it. The reasons are
+about the event itself (undecodable, invalid); nothing here depends on the working-day calendar.
 """
 
 from __future__ import annotations
@@ -13,10 +14,10 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import NamedTuple
+from zoneinfo import ZoneInfo
 
 from hotline import deadletter
-from hotline.calendar import CalendarNotCovered, WorkCalendar
-from hotline.contract import InvalidEvent, Violation, validate_event
+from hotline.contract import InvalidEvent, validate_event
 from hotline.events import to_record
 from hotline.privacy import scrub_caller
 from hotline.storage.event_rows import to_row
@@ -43,11 +44,10 @@ class Prepared:
     accepted: Counter = field(default_factory=Counter)  # by event type
     rejected: Counter = field(default_factory=Counter)  # by reason kind
     newest_ms: int = 0
-    uncovered: int = 0  # events outside the working-day calendar (dead-lettered, loudly)
 
 
 def prepare(
-    batch: Sequence[Incoming], calendar: WorkCalendar, hash_key: bytes, *, now: dt.datetime,
+    batch: Sequence[Incoming], tz: ZoneInfo, hash_key: bytes, *, now: dt.datetime,
     max_dead_letter_bytes: int = 512 * 1024,
 ) -> Prepared:
     out = Prepared()
@@ -58,16 +58,12 @@ def prepare(
         try:
             raw = decode(msg.value, msg.headers)
             event = scrub_caller(validate_event(raw), hash_key)
-            record = to_record(event, calendar)
+            record = to_record(event, tz)
         except Undecodable as exc:
             _reject(out, raw, [exc.violation], "undecodable", msg, received, hash_key, max_dead_letter_bytes)
             continue
         except InvalidEvent as exc:
             _reject(out, raw, exc.violations, "invalid", msg, received, hash_key, max_dead_letter_bytes)
-            continue
-        except CalendarNotCovered as exc:
-            out.uncovered += 1
-            _reject(out, raw, [Violation("time", str(exc))], "calendar", msg, received, hash_key, max_dead_letter_bytes)
             continue
         out.rows.append(to_row(record, msg.topic, msg.partition, msg.offset, ingested_at))
         (out.calls if record.entity == "call" else out.tickets).add(record.subject)

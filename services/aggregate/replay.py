@@ -12,10 +12,10 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
+from zoneinfo import ZoneInfo
 
 from kafka import KafkaConsumer, TopicPartition
 
-from hotline.calendar import for_timezone
 from hotline.errors import HotlineError
 from services.aggregate.prepare import Incoming, prepare
 from services.aggregate.settings import AggregateSettings
@@ -39,7 +39,7 @@ def replay(settings: AggregateSettings, since: dt.datetime | None = None, batch_
     consumer = KafkaConsumer(bootstrap_servers=k.bootstrap_servers, enable_auto_commit=False,
                              group_id=None, consumer_timeout_ms=5000, max_poll_records=10_000)
     writer = ClickHouseWriter(settings.clickhouse, settings.city.timezone)
-    calendar = for_timezone(settings.city.timezone)
+    tz = ZoneInfo(settings.city.timezone)
     result = ReplayResult()
     try:
         parts = [TopicPartition(t, p) for t in (k.topic_calls, k.topic_tickets)
@@ -74,7 +74,7 @@ def replay(settings: AggregateSettings, since: dt.datetime | None = None, batch_
                     done.add(tp)
                     consumer.pause(tp)
             if len(batch) >= batch_size or (batch and len(done) == len(parts)):
-                prepared = prepare(batch, calendar, settings.privacy.hash_key, now=dt.datetime.now(dt.timezone.utc))
+                prepared = prepare(batch, tz, settings.privacy.hash_key, now=dt.datetime.now(dt.timezone.utc))
                 writer.write(prepared)
                 result.messages += len(batch)
                 result.written += len(prepared.rows)

@@ -8,7 +8,8 @@ import uuid
 import orjson
 import pytest
 
-from hotline.calendar import for_timezone
+from zoneinfo import ZoneInfo
+
 from hotline.settings import PrivacySettings
 from hotline.storage import facts
 from hotline.storage.client import connect
@@ -27,7 +28,7 @@ def test_refresh_of_60000_long_ids_is_accepted(local_stack):
                 "data": {"requester": "citizen", "channel": "phone", "kind": "consult", "category": "民生保障"}}
                for t in real]
     batch = [Incoming("t", 0, i, orjson.dumps(e)) for i, e in enumerate(created)]
-    prepared = prepare(batch, for_timezone("Asia/Shanghai"), PrivacySettings().hash_key,
+    prepared = prepare(batch, ZoneInfo("Asia/Shanghai"), PrivacySettings().hash_key,
                        now=dt.datetime.now(dt.timezone.utc))
     writer = ClickHouseWriter(local_stack.clickhouse, "Asia/Shanghai")
     writer.insert(prepared)  # the event rows only: no facts yet

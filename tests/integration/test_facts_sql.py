@@ -12,18 +12,19 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from hotline.calendar import for_timezone
+from zoneinfo import ZoneInfo
+
 from hotline.contract import validate_event
 from hotline.events import to_record
 from hotline.fold import fold_call, fold_ticket
-from hotline.storage import facts
+from hotline.storage import facts, work_calendar
 from hotline.storage.event_rows import EVENT_COLUMNS, insert_sql, to_row
 from hotline.storage.migrate import migrate
 from tests.support.eventgen import call_events, delivery, entity_events, ticket_events
 from tests.support.facts_rows import CALL_COLUMNS, TICKET_COLUMNS, call_row, ticket_row
 from tests.support.hypo import through_servers
 
-CAL = for_timezone("Asia/Shanghai")
+CAL = ZoneInfo("Asia/Shanghai")
 TZ = "Asia/Shanghai"
 NOW = dt.datetime(2023, 3, 1)
 
@@ -86,6 +87,7 @@ def test_views_equal_reference_fold_on_clickhouse_18(clickhouse_client, pop):
     try:
         migrate(client, database)
         db = Driver(client)
+        work_calendar.sync(db, database, TZ)  # the library's calendar, as `hotline up` puts in force
         load(db, database, wire, cuts, calls, tickets)
         got_calls = sorted(client.execute(f"SELECT {CALL_COLUMNS} FROM {database}.call_facts FINAL"))
         got_tickets = sorted(client.execute(f"SELECT {TICKET_COLUMNS} FROM {database}.ticket_facts FINAL"))
@@ -103,6 +105,7 @@ def test_views_equal_reference_fold_on_current_engine(chdb_engine, pop):
     database = f"facts_{uuid.uuid4().hex[:12]}"
     try:
         migrate(chdb_engine, database)
+        work_calendar.sync(chdb_engine, database, TZ)
         load(chdb_engine, database, wire, cuts, calls, tickets)
         want_calls, want_tickets = expected(calls, tickets)
         assert _select(chdb_engine, database, CALL_COLUMNS, "call_facts", "call_id", want_calls) == want_calls

@@ -11,7 +11,7 @@ import pytest
 from kafka import KafkaConsumer, TopicPartition
 
 from hotline.settings import ClickHouseSettings, KafkaSettings
-from hotline.storage import facts
+from hotline.storage import facts, work_calendar
 from hotline.storage.client import connect
 from hotline.storage.migrate import migrate
 from services.aggregate.replay import replay
@@ -27,6 +27,7 @@ def fresh_db(local_stack):
     name = f"replay_{uuid.uuid4().hex[:10]}"
     client = connect(local_stack.clickhouse, database=False)
     migrate(client, name)
+    work_calendar.sync(client, name, "Asia/Shanghai")  # the library's calendar, as `hotline up` does
     yield name, client
     client.execute(f"DROP DATABASE IF EXISTS {name}")
     client.disconnect()

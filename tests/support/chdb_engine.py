@@ -7,6 +7,7 @@ chdb allows one embedded server (one data path) per process, so the suite shares
 from __future__ import annotations
 
 import datetime as dt
+import re
 import tempfile
 from typing import Any
 
@@ -23,6 +24,16 @@ def _literal(v: Any) -> str:
     return str(int(v)) if isinstance(v, bool) else str(v)
 
 
+_ESCAPES = {"b": "\b", "f": "\f", "r": "\r", "n": "\n", "t": "\t", "0": "\0", "'": "'", "\\": "\\"}
+_ESCAPED = re.compile(r"\\(.)")
+
+
+def _unescape(field: str) -> str:
+    """A TabSeparated field as the value it stands for (ClickHouse escapes \\, ' and control
+    characters with a backslash: a view's DDL read from system.tables has them)."""
+    return _ESCAPED.sub(lambda m: _ESCAPES.get(m.group(1), m.group(1)), field) if "\\" in field else field
+
+
 class ChdbEngine:
     def __init__(self, path: str | None = None):
         from chdb import session
@@ -35,11 +46,15 @@ class ChdbEngine:
                              for k, v in params.items()}
         return self.session.query(query, fmt).bytes().decode()
 
-    def execute(self, query: str, params: dict[str, Any] | None = None, *,
+    def execute(self, query: str, params: dict[str, Any] | list[tuple] | None = None, *,
                 external_tables: list[dict[str, Any]] | None = None) -> list[tuple[str, ...]]:
         """`external_tables` as clickhouse-driver takes them (the native protocol's external
         data, which chdb lacks): made as Memory tables of the session's current database for the
-        query, so the query text is the one the server runs."""
+        query, so the query text is the one the server runs. A list of rows with an INSERT
+        is inserted (clickhouse-driver's way)."""
+        if isinstance(params, list):
+            self.insert(query, params)
+            return []
         for t in external_tables or ():
             columns = ", ".join(f"{name} {type_}" for name, type_ in t["structure"])
             self.session.query(f"CREATE TABLE {t['name']} ({columns}) ENGINE = Memory")
@@ -47,7 +62,7 @@ class ChdbEngine:
             if t["data"]:
                 self.insert(f"INSERT INTO {t['name']} VALUES", [tuple(r[n] for n in names) for r in t["data"]])
         try:
-            return [tuple(line.split("\t")) for line in self.text(query, params).splitlines() if line]
+            return [tuple(_unescape(v) for v in line.split("\t")) for line in self.text(query, params).splitlines() if line]
         finally:
             for t in external_tables or ():
                 self.session.query(f"DROP TABLE IF EXISTS {t['name']}")

@@ -1,10 +1,12 @@
 """The reference fold's facts in the column layout of call_facts / ticket_facts, for comparing
-the ClickHouse views with hotline.fold (absent instants are 0, absent durations -1)."""
+the ClickHouse views with hotline.fold (absent instants are 0, absent durations -1, a pending
+handling time -1)."""
 
 from __future__ import annotations
 
 import datetime as dt
 
+from hotline.calendar import WorkCalendar, for_timezone
 from hotline.fold import CallFacts, TicketFacts
 
 CALL_COLUMNS = ("call_id, events, day, offered_ms, direction, line, caller_hash, answered_ms, agent_id, "
@@ -31,8 +33,9 @@ def call_row(f: CallFacts) -> tuple:
     )
 
 
-def ticket_row(f: TicketFacts) -> tuple:
-    work = 0 if f.handling_workdays is None else round(f.handling_workdays * 86400)
+def ticket_row(f: TicketFacts, calendar: WorkCalendar | None = None) -> tuple:
+    work = f.handling_work_s(calendar or for_timezone("Asia/Shanghai"))
+    work = -1 if work is None else work
     return (
         f.ticket_id, f.events, _day(f.created_ms), f.created_ms or 0, f.requester, f.channel, f.source,
         f.kind, f.category, f.subcategory, f.district, f.line, f.call_id, list(f.tags), f.handling,

@@ -6,11 +6,11 @@ from __future__ import annotations
 import os
 import signal
 import time
+from zoneinfo import ZoneInfo
 
 import orjson
 from kafka import KafkaProducer
 
-from hotline.calendar import for_timezone
 from hotline.contract import entity_of, validate_event
 from hotline.events import to_record
 from hotline.fold import fold_call, fold_ticket
@@ -18,7 +18,7 @@ from hotline.privacy import scrub_caller
 from hotline.settings import KafkaSettings, PrivacySettings
 from tests.support.facts_rows import CALL_COLUMNS, TICKET_COLUMNS, call_row, ticket_row
 
-CAL = for_timezone("Asia/Shanghai")
+SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
 def produce(kafka: KafkaSettings, events: list[dict], binary_every: int = 0) -> None:
@@ -41,7 +41,7 @@ def produce(kafka: KafkaSettings, events: list[dict], binary_every: int = 0) -> 
 
 def expected_rows(calls: list[list[dict]], tickets: list[list[dict]]) -> tuple[list[tuple], list[tuple]]:
     key = PrivacySettings().hash_key
-    rec = lambda es: [to_record(scrub_caller(validate_event(e), key), CAL) for e in es]  # noqa: E731
+    rec = lambda es: [to_record(scrub_caller(validate_event(e), key), SHANGHAI) for e in es]  # noqa: E731
     return (sorted(call_row(fold_call(es[0]["subject"], rec(es))) for es in calls),
             sorted(ticket_row(fold_ticket(es[0]["subject"], rec(es))) for es in tickets))
 

@@ -7,8 +7,10 @@ import datetime as dt
 
 import orjson
 
-from hotline.calendar import for_timezone
-from hotline.settings import ClickHouseSettings, PrivacySettings
+from zoneinfo import ZoneInfo
+
+from hotline.settings import CalendarSettings, ClickHouseSettings, PrivacySettings
+from hotline.storage import work_calendar
 from hotline.storage.client import connect
 from hotline.storage.migrate import migrate
 from services.aggregate.prepare import Incoming, prepare
@@ -25,13 +27,15 @@ def fresh_database(name: str) -> ClickHouseSettings:
         migrate(admin, name)
     finally:
         admin.disconnect()
+    # The library's calendar in force, as `hotline up` and the API put it.
+    work_calendar.sync_configured(settings, "Asia/Shanghai", CalendarSettings())
     return settings
 
 
 def write(settings: ClickHouseSettings, events: list[dict], offset: int = 0) -> None:
     """Write `events` as one batch, as a worker would (raises if any would be dead-lettered)."""
     batch = [Incoming("hotline.test.v1", 0, offset + i, orjson.dumps(e)) for i, e in enumerate(events)]
-    prepared = prepare(batch, for_timezone("Asia/Shanghai"), PrivacySettings().hash_key,
+    prepared = prepare(batch, ZoneInfo("Asia/Shanghai"), PrivacySettings().hash_key,
                        now=dt.datetime.now(dt.timezone.utc))
     assert not prepared.dead_letters, prepared.dead_letters
     writer = ClickHouseWriter(settings, "Asia/Shanghai")

@@ -7,7 +7,8 @@ import datetime as dt
 import orjson
 import pytest
 
-from hotline.calendar import for_timezone
+from zoneinfo import ZoneInfo
+
 from hotline.privacy import caller_hash
 from hotline.storage.event_rows import EVENT_COLUMNS
 from services.aggregate.batches import dedup_token
@@ -15,7 +16,7 @@ from services.aggregate.prepare import Incoming, prepare
 
 KEY = b"k" * 32
 NOW = dt.datetime(2023, 3, 6, 1, 0, 0, 123000, tzinfo=dt.timezone.utc)
-CAL = for_timezone("Asia/Shanghai")
+CAL = ZoneInfo("Asia/Shanghai")
 
 
 def offered(**over):
@@ -63,23 +64,30 @@ def test_bad_messages_are_dead_lettered_not_raised():
         msg(b"{not json", 1),
         msg(None, 2),
         msg(offered(time="2023-03-06T09:00+08:00", data={"direction": "sideways", "caller": "13800138000"}), 3),
-        msg(offered(time="2031-03-06T09:00:00+08:00"), 4),
         msg([offered()], 5),
     ]
     out = prepare(bad + [msg(offered(id="ok"), 6)], CAL, KEY, now=NOW)
-    assert len(out.rows) == 1 and len(out.dead_letters) == 5
-    assert out.rejected == {"undecodable": 2, "invalid": 2, "calendar": 1}
-    assert out.uncovered == 1
+    assert len(out.rows) == 1 and len(out.dead_letters) == 4
+    assert out.rejected == {"undecodable": 2, "invalid": 2}
     records = [orjson.loads(v) for _, v in out.dead_letters]
-    assert [r["offset"] for r in records] == [1, 2, 3, 4, 5]
+    assert [r["offset"] for r in records] == [1, 2, 3, 5]
     assert records[0]["reasons"] == [{"path": "", "rule": "malformed JSON at line 1 column 2"}]
     assert {r["path"] for r in records[2]["reasons"]} == {"time", "data.direction"}
-    assert records[3]["reasons"][0]["path"] == "time"
-    assert "upgrade the chinesecalendar package" in records[3]["reasons"][0]["rule"]
     assert all(r["stage"] == "aggregate" and r["received_at"] == "2023-03-06T01:00:00.123Z" for r in records)
     # The clear number never leaves, not even in a dead letter.
     assert b"13800138000" not in b"".join(v for _, v in out.dead_letters)
     assert out.dead_letters[2][0] == b"c1"
+
+
+@pytest.mark.parametrize("time", ["2027-01-05T09:00:00+08:00", "2031-03-06T09:00:00+08:00", "2003-12-31T23:00:00+08:00"])
+def test_a_year_the_working_calendar_does_not_cover_is_stored_like_any_other(time):
+    # The first design dead-lettered these (reason "calendar"): from 1 January 2027 every event.
+    ticket = {"specversion": "1.0", "id": "t-e1", "source": "/crm", "type": "hotline.ticket.created", "time": time,
+              "subject": "t1", "data": {"requester": "citizen", "channel": "phone", "kind": "consult", "category": "民生保障"}}
+    out = prepare([msg(offered(time=time), 1), msg(ticket, 2, topic="hotline.tickets.v1")], CAL, KEY, now=NOW)
+    assert (len(out.rows), out.dead_letters, dict(out.rejected)) == (2, [], {})
+    assert (out.calls, out.tickets) == ({"c1"}, {"t1"})
+    assert {dict(zip(EVENT_COLUMNS, r))["local_date"] for r in out.rows} == {dt.date.fromisoformat(time[:10])}
 
 
 def test_dedup_token_is_stable_per_offsets():

@@ -5,13 +5,14 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from hotline.calendar import for_timezone
+from zoneinfo import ZoneInfo
+
 from hotline.contract import validate_event
 from hotline.events import to_record
 from hotline.fold import fold_call, fold_ticket
 from tests.support.eventgen import call_events, delivery, entity_events, ticket_events
 
-CAL = for_timezone("Asia/Shanghai")
+CAL = ZoneInfo("Asia/Shanghai")
 
 
 def records(events):

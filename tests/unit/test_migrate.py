@@ -13,10 +13,13 @@ class Recorder:
         self.applied = list(applied)
         self.statements: list[str] = []
 
-    def execute(self, query):
+    def execute(self, query, params=None):
         self.statements.append(query)
         if query.startswith("SELECT version, checksum"):
             return self.applied
+        if query.startswith("SELECT create_table_query FROM system.tables"):
+            # What ClickHouse keeps of a view: the refold re-runs its SELECT into the table.
+            return [(f"CREATE MATERIALIZED VIEW {params['db']}.{params['name']} TO x AS SELECT 1 AS k FROM e",)]
         return []
 
 
@@ -38,6 +41,19 @@ def test_fresh_database_applies_all_and_records_them():
     inserts = [s for s in db.statements if s.startswith("INSERT INTO hotline.schema_migrations")]
     assert len(inserts) == len(available())
     assert "SELECT 1, 'events', '" in inserts[0]
+
+
+def test_a_refold_line_reruns_the_views_select_after_the_statements(monkeypatch):
+    m = Migration(3, "remake", "DROP TABLE IF EXISTS ${database}.ticket_state;\n-- then: refold ticket_state\n")
+    assert (m.statements("city"), m.refolds) == (["DROP TABLE IF EXISTS city.ticket_state"], ["ticket"])
+    shipped = available()
+    monkeypatch.setattr("hotline.storage.migrate.available",
+                        lambda: [*shipped, Migration(len(shipped) + 1, "remake", m.sql)])
+    db = Recorder([(v.version, v.checksum) for v in shipped])
+    migrate(db, "city")
+    drop = db.statements.index("DROP TABLE IF EXISTS city.ticket_state")
+    assert db.statements[drop + 1].startswith("SELECT create_table_query FROM system.tables")
+    assert db.statements[drop + 2] == "INSERT INTO city.ticket_state SELECT 1 AS k FROM e"
 
 
 def test_applied_database_is_a_noop():
