@@ -114,9 +114,11 @@ def test_efficiency_table(api):
     e = report(api)["efficiency"]
     assert e["scope"] == "all"
     # consult T1 240 s, T5 1800 s, T7 0 s, T9 2 days: 174 840 s / 4 = 0.506 days
-    assert e["consult"] == {"label": "咨询类", "count": 4, "completed": 4, "avg_handling_workdays": 0.506}
+    assert e["consult"] == {"label": "咨询类", "count": 4, "completed": 4, "avg_handling_workdays": 0.506,
+                            "handling_pending": 0}
     # non-consult T2 2 days, T3 0.5, T4 44 h, T10 1200 s: 375 600 s / 4 = 1.087 days
-    assert e["non_consult"] == {"label": "非咨询类", "count": 6, "completed": 4, "avg_handling_workdays": 1.087}
+    assert e["non_consult"] == {"label": "非咨询类", "count": 6, "completed": 4, "avg_handling_workdays": 1.087,
+                                "handling_pending": 0}
     assert (e["evaluation_requests"], e["evaluation_responses"], e["evaluation_response_rate_pct"]) == (6, 4, 66.67)
     assert e["agent_service_satisfaction_pct"] == 75.0 and e["resolution_satisfaction_pct"] == 66.67
     assert e["yoy_pct"] == {

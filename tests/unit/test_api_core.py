@@ -10,10 +10,12 @@ from pydantic import ValidationError
 
 from hotline.settings import ClickHouseSettings
 from services.api.cache import AnswerCache
-from services.api.report.assemble import CALL_DIMS, rounded, yoy
+from services.api.report.assemble import (
+    CALL_DIMS, CATEGORY_DIMS, DEPARTMENT_DIMS, TAG_DIMS, TICKET_DIMS, Cubes, ReportParams, report, rounded, yoy,
+)
 from services.api.report.cube import Cube
 from services.api.report.errors import BadPeriod
-from services.api.report.figures import ServiceLevel, calls, pct
+from services.api.report.figures import ServiceLevel, calls, efficiency, pct
 from services.api.report.period import Period
 from services.api.settings import ApiSettings
 
@@ -75,6 +77,89 @@ def test_year_over_year_and_rounding():
             "yoy_pct": {"a": 1.23456, "b": {"c": 2.34567}}, "rows": [{"share_pct": 16.9756}]}
     assert rounded(tree) == {"x_pct": 12.35, "avg_wait_s": 13.93, "avg_handling_workdays": 0.123, "count": 7,
                              "yoy_pct": {"a": 1.23, "b": {"c": 2.35}}, "rows": [{"share_pct": 16.98}]}
+
+
+def _ticket(cur=1, kind="consult", **measures):
+    """One row of ticket_cube.sql; measures not given are 0."""
+    names = ("tickets", "completed_n", "work_s", "handling_known_n", "handling_pending_n", "on_time_n", "to_110_n",
+             "evaluation_requests_n", "evaluations_n", "service_rated_n", "service_satisfied_n",
+             "resolution_rated_n", "resolution_satisfied_n", "rated_tickets", "satisfied_tickets")
+    assert set(measures) <= set(names)
+    dims = {"cur": cur, "bucket": D(2023 - (1 - cur), 1, 1), "requester": "citizen", "source": "phone",
+            "channel": "phone", "handling": "department", "kind": kind, "line": "main"}
+    return {**dims, **{n: measures.get(n, 0) for n in names}}
+
+
+def test_pending_handling_times_are_counted_not_averaged():
+    # consult: 4 tickets, 3 completed; known handling times 86 400 s and 43 200 s (1 and 0.5
+    # working days), the third completed one pending. Two rows, as the cube splits by channel.
+    # non_consult: 2 tickets, both completed, both pending.
+    cube = Cube([_ticket(tickets=3, completed_n=2, work_s=86400, handling_known_n=1, handling_pending_n=1),
+                 {**_ticket(tickets=1, completed_n=1, work_s=43200, handling_known_n=1), "channel": "wechat"},
+                 _ticket(kind="non_consult", tickets=2, completed_n=2, handling_pending_n=2)], TICKET_DIMS)
+    e = efficiency(cube, "all")
+    assert (e["consult"]["count"], e["consult"]["completed"], e["consult"]["handling_pending"]) == (4, 3, 1)
+    assert e["consult"]["avg_handling_workdays"] == 0.75  # (86400 + 43200) / 2 known / 86400, not / 3
+    assert (e["non_consult"]["count"], e["non_consult"]["completed"], e["non_consult"]["handling_pending"]) == (2, 2, 2)
+    assert e["non_consult"]["avg_handling_workdays"] is None  # every completed one pending: no data
+    # Nothing pending: the average is over every completed ticket, as before.
+    done = efficiency(Cube([_ticket(tickets=2, completed_n=2, work_s=172800, handling_known_n=2)], TICKET_DIMS), "all")
+    assert (done["consult"]["avg_handling_workdays"], done["consult"]["handling_pending"]) == (1.0, 0)
+    assert (done["non_consult"]["avg_handling_workdays"], done["non_consult"]["handling_pending"]) == (None, 0)
+
+
+def _report(tickets: list[dict]) -> dict:
+    empty = {dims: Cube([], dims) for dims in (CALL_DIMS, CATEGORY_DIMS, DEPARTMENT_DIMS, TAG_DIMS)}
+    cubes = Cubes(Cube(tickets, TICKET_DIMS), empty[CALL_DIMS], empty[CATEGORY_DIMS], empty[DEPARTMENT_DIMS],
+                  empty[TAG_DIMS])
+    year = Period.year(2023)
+    return report(kind="annual", city="淮安市", timezone="Asia/Shanghai", period=year, previous=year.previous(),
+                  cubes=cubes, params=ReportParams(), supplied=None, generated_at="2024-01-05T09:00:00+08:00")
+
+
+def test_report_with_pending_handling_times_validates_and_compares_averages():
+    import json
+    from pathlib import Path
+
+    import jsonschema
+
+    doc = _report([
+        # 2023: consult 0.75 working days over 2 known (1 pending); non_consult all pending
+        _ticket(tickets=3, completed_n=3, work_s=129600, handling_known_n=2, handling_pending_n=1),
+        _ticket(kind="non_consult", tickets=2, completed_n=2, handling_pending_n=2),
+        # 2022: consult 0.5 working days, non_consult 2 working days, nothing pending
+        _ticket(cur=0, tickets=2, completed_n=2, work_s=86400, handling_known_n=2),
+        _ticket(cur=0, kind="non_consult", tickets=1, completed_n=1, work_s=172800, handling_known_n=1),
+    ])
+    e = doc["efficiency"]
+    consult = e["consult"]
+    assert (consult["avg_handling_workdays"], consult["handling_pending"], consult["completed"]) == (0.75, 1, 3)
+    assert (e["non_consult"]["avg_handling_workdays"], e["non_consult"]["handling_pending"]) == (None, 2)
+    # Year-over-year stays the change of the averages: (0.75 - 0.5) / 0.5; none without an average.
+    assert e["yoy_pct"]["consult_avg_handling"] == 50.0 and e["yoy_pct"]["non_consult_avg_handling"] is None
+
+    root = Path(__file__).resolve().parents[2]
+    schema = json.loads((root / "schemas/report/v1/report.json").read_text(encoding="utf-8"))
+    validator = jsonschema.Draft7Validator(schema, format_checker=jsonschema.FormatChecker())
+    assert not list(validator.iter_errors(doc))
+    # A document made before handling_pending existed still validates; a negative count does not.
+    older = json.loads((root / "tests/fixtures/report-example.json").read_text(encoding="utf-8"))
+    assert "handling_pending" not in older["efficiency"]["consult"] and not list(validator.iter_errors(older))
+    # The renderers say it under the efficiency table, in every format.
+    import io
+
+    import openpyxl
+
+    from services.api.render import csv_out, html, tables, xlsx
+
+    note = "另有 3 件已办结工单（咨询类 1 件，非咨询类 2 件）的办理时长待定"
+    assert note in html.page(doc)
+    assert note in csv_out.table_csv(tables.table(doc, "efficiency")).decode("utf-8-sig").splitlines()[-1]
+    sheet = openpyxl.load_workbook(io.BytesIO(xlsx.workbook(doc)))["热线服务效能"]
+    assert sheet.cell(sheet.max_row, 1).value.startswith(note)
+
+    e["consult"]["handling_pending"] = -1
+    assert [err.validator for err in validator.iter_errors(doc)] == ["minimum"]
 
 
 def test_cache_serves_an_answer_only_under_its_validator():

@@ -270,3 +270,85 @@ def test_bare_report_renders_everywhere(bare):
     assert page.count("<svg") == 2 and "无数据" in page
     assert '<td class="num">-</td>' in page
     assert 'class="yoy"' not in page
+
+
+# ---- pending handling times under the efficiency table ---------------------------------------
+
+PENDING_ZH = "另有 696100 件已办结工单（咨询类 696100 件）的办理时长待定：工作日历尚未覆盖其日期（待补充该年节假日安排），未计入平均办理时长"
+PENDING_EN = ("696100 completed tickets (consultation 696100) have a pending handling time: the working-day "
+              "calendar does not cover their dates yet (the year's holiday schedule is to be supplied), left out "
+              "of the average handling time")
+
+
+@pytest.fixture
+def all_pending(report) -> dict[str, Any]:
+    """Every completed consult ticket pending (696100 of 696100): no average; none pending in non_consult."""
+    r = copy.deepcopy(report)
+    e = r["efficiency"]
+    e["consult"].update(avg_handling_workdays=None, handling_pending=696100)
+    e["non_consult"]["handling_pending"] = 0
+    e["yoy_pct"]["consult_avg_handling"] = None
+    return r
+
+
+def test_pending_note_wording():
+    from services.api.report.labels import handling_pending_note
+
+    assert handling_pending_note({"consult": 1, "non_consult": 0}) == (
+        "另有 1 件已办结工单（咨询类 1 件）的办理时长待定：工作日历尚未覆盖其日期（待补充该年节假日安排），未计入平均办理时长"
+        " / 1 completed ticket (consultation 1) has a pending handling time: the working-day calendar does not "
+        "cover its dates yet (the year's holiday schedule is to be supplied), left out of the average handling time")
+    assert handling_pending_note({"consult": 2, "non_consult": 3}).startswith(
+        "另有 5 件已办结工单（咨询类 2 件，非咨询类 3 件）的办理时长待定")
+    assert " / 5 completed tickets (consultation 2, non-consultation 3) have a pending" in handling_pending_note(
+        {"consult": 2, "non_consult": 3})
+
+
+def test_pending_handling_times_get_a_note_in_every_format(all_pending):
+    note = f"{PENDING_ZH} / {PENDING_EN}"
+    t = by_name(all_pending)["efficiency"]
+    assert t.footnote == note
+    consult = t.body[0].cells
+    assert (consult[1].value, consult[2].value, consult[3].value) == (696197, None, 696100)
+
+    page = html.page(all_pending)
+    from html import escape
+    assert f'<p class="note footnote"><strong>{escape(note)}</strong></p>' in page
+    # under the efficiency table, the only one with the note
+    assert page.index("<caption>热线服务效能</caption>") < page.index(escape(PENDING_ZH)) < page.index(
+        "<caption>承办12345诉求量TOP5部门</caption>")
+    assert page.count("已办结工单") == 1
+
+    lines = list(csv.reader(io.StringIO(csv_out.table_csv(t).decode("utf-8-sig"))))
+    assert lines[1][:4] == ["咨询类", "696197", "-", "696100"]
+    assert len(lines) == 8  # header, 3 rows each with its 同比 row, the note
+    assert lines[-1] == [note] + [""] * 8
+    with zipfile.ZipFile(io.BytesIO(csv_out.report_zip(all_pending))) as z:
+        # quoted: the English half has commas
+        assert z.read("efficiency.csv").decode("utf-8-sig").endswith(f'\r\n"{note}",,,,,,,,\r\n')
+        assert "已办结工单" not in z.read("demands.csv").decode("utf-8-sig")
+
+    ws = _load(all_pending)["热线服务效能"]
+    # title, note, two header rows (3-4), 咨询类 5-6, 非咨询类 7-8, 合计 9-10, an empty row, the note
+    assert ws["A5"].value == "咨询类" and ws["C5"].value is None and ws["D5"].value == 696100
+    assert ws["A9"].value == "合计" and all(c.value is None for c in ws[11])
+    assert ws["A12"].value == note and "A12:I12" in {str(m) for m in ws.merged_cells.ranges}
+    assert ws["A12"].alignment.wrap_text and ws.row_dimensions[12].height > 15
+    assert ws.max_row == 12
+
+
+def test_no_pending_handling_times_change_nothing(report):
+    # A report with handling_pending 0 renders exactly as one made before the key existed.
+    zero = copy.deepcopy(report)
+    for kind in ("consult", "non_consult"):
+        zero["efficiency"][kind]["handling_pending"] = 0
+    assert by_name(zero)["efficiency"].footnote is None and by_name(report)["efficiency"].footnote is None
+    assert html.page(zero) == html.page(report) and "已办结工单" not in html.page(zero)
+    for name, t in by_name(zero).items():
+        assert csv_out.table_csv(t) == csv_out.table_csv(by_name(report)[name])
+    before, after = _load(report), _load(zero)
+    for ws in after.worksheets:
+        assert [[c.value for c in row] for row in ws.iter_rows()] == [
+            [c.value for c in row] for row in before[ws.title].iter_rows()]
+    assert after["热线服务效能"].max_row == 10
+    assert not any("已办结工单" in str(c.value) for row in after["热线服务效能"].iter_rows() for c in row)

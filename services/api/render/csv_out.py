@@ -4,7 +4,8 @@ UTF-8 with a byte-order mark, because Excel opens a BOM-less CSV in the machine'
 page and shows Chinese as mojibake. Figures are written as plain numbers (no thousands
 separators, no "%") so the file stays machine-readable; the year-over-year goes in its own row as
 a signed percent (-8.77 = ↓ 8.77%), as in the workbook. "-" is a missing figure, an empty field
-a figure that does not apply to the row.
+a figure that does not apply to the row. A table's footnote (a caveat about its figures) is one
+last line, its text in the first field; a table without one ends with its last row.
 """
 
 from __future__ import annotations
@@ -53,6 +54,8 @@ def rows(table: Table) -> list[list[str]]:
                 if c >= table.stub:
                     yoy[c] = _yoy(cell)
             out.append(yoy)
+    if table.footnote:
+        out.append([table.footnote] + [""] * (table.width - 1))
     return out
 
 

@@ -89,6 +89,9 @@ def table_html(table: Table) -> str:
            *(f"<tr>{''.join(row)}</tr>" for row in body), "</tbody></table>"]
     if table.note:
         out.append(f'<p class="note">{_e(table.note)}</p>')
+    if table.footnote:
+        # <strong>, not a new CSS rule: a page without footnotes stays byte for byte the same.
+        out.append(f'<p class="note footnote"><strong>{_e(table.footnote)}</strong></p>')
     return "".join(out)
 
 

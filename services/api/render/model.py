@@ -42,6 +42,9 @@ class Table:
     stub: int = 1  # leading label columns; a "同比" row writes its label in the last of them
     note: str | None = None
     supplied: bool = False  # figures the report builder supplied, not computed from events
+    # A caveat every format prints under the table (HTML, the workbook and CSV alike), unlike
+    # `note`, which CSV leaves out: set only when the figures need it (pending handling times).
+    footnote: str | None = None
 
     @property
     def width(self) -> int:

@@ -179,9 +179,13 @@ def efficiency(report: Mapping[str, Any]) -> Table:
     body.append(Row((Cell("合计"), NA, NA, NA, *(
         _fig(e, k, "rate" if k.endswith("_pct") else "count", yoys, k.removesuffix("_pct")) for k in evaluation))))
     scope = {"all": "全部诉求", "dispatched": "部门办理诉求"}.get(str(e.get("scope")), None)
+    # Completed tickets whose handling time is pending are not in the average: say how many, under
+    # the table (a report made before `handling_pending` existed has none to say).
+    pending = {kind: _num(_dict(e.get(kind)).get("handling_pending")) or 0 for kind in L.KINDS}
     return Table("efficiency", e.get("label") or L.EFFICIENCY,
                  _header(("承办诉求类型",), cols, _names(e, L.EFFICIENCY_COLUMNS)), tuple(body),
-                 note=f"统计范围：{scope}" if scope else None)
+                 note=f"统计范围：{scope}" if scope else None,
+                 footnote=L.handling_pending_note(pending) if any(n > 0 for n in pending.values()) else None)
 
 
 def _ranked(rows: Any) -> list[dict[str, Any]]:

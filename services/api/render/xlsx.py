@@ -4,7 +4,8 @@ Figures are numeric cells, never text, so a reader can sum and chart them; a mis
 empty cell. Each compared data row is followed by a "同比" row holding the year-over-year in
 percent units with a number format that prints ↑/↓, because a cell cannot hold both a figure and
 its change the way the printed report writes "1438746 (↓ 8.77%)". Rows 1-2 are the title and a
-note, the headers start on row 3 and the panes are frozen below them and right of the labels.
+note, the headers start on row 3 and the panes are frozen below them and right of the labels; a
+table's footnote (a caveat about its figures) goes under the table, after one empty row.
 """
 
 from __future__ import annotations
@@ -134,7 +135,21 @@ def draw(ws: Worksheet, table: Table, title: str) -> None:
 
     for c, w in enumerate(widths):
         ws.column_dimensions[get_column_letter(c + 1)].width = w
+    if table.footnote:
+        # One empty row under the table, so Excel's table detection (filters, sorting) stops at it.
+        _footnote(ws, max(at, first + 1) + 1, width, table.footnote, sum(widths))
     ws.freeze_panes = ws.cell(first, table.stub + 1)
+
+
+def _footnote(ws: Worksheet, row: int, width: int, text: str, columns: int) -> None:
+    """A caveat under the table across its width, wrapped; Excel does not grow a merged row to
+    its text, so the row is given the height of the lines it needs."""
+    target = ws.cell(row, 1, _text(text))
+    target.font = Font(bold=True, color="8A4B00")
+    target.alignment = Alignment(vertical="top", wrap_text=True)
+    _merge(ws, row, 0, row, width - 1)
+    lines = -(-_width(text) // max(columns - 2, 10))
+    ws.row_dimensions[row].height = 15 * max(lines, 1) + 3
 
 
 def workbook(report: Mapping[str, Any]) -> bytes:

@@ -113,9 +113,12 @@ def efficiency(t: Cube, scope: Literal["all", "dispatched"]) -> dict[str, Any]:
     out: dict[str, Any] = {"label": labels.EFFICIENCY, "scope": scope}
     for kind, label in labels.KINDS.items():
         k = scoped.where(kind=kind)
-        done = k.sum("completed_n")
-        out[kind] = {"label": label, "count": k.sum("tickets"), "completed": done,
-                     "avg_handling_workdays": mean(k.sum("work_s"), done, WORKDAY_S)}
+        # A pending handling time (the working-day calendar does not cover the ticket's days yet)
+        # has no value: the average is over the known ones only (None when none is known) and the
+        # pending ones are counted, so a reader sees how many the average leaves out.
+        out[kind] = {"label": label, "count": k.sum("tickets"), "completed": k.sum("completed_n"),
+                     "avg_handling_workdays": mean(k.sum("work_s"), k.sum("handling_known_n"), WORKDAY_S),
+                     "handling_pending": k.sum("handling_pending_n")}
     requests, responses = scoped.sum("evaluation_requests_n"), scoped.sum("evaluations_n")
     out.update({
         "evaluation_requests": requests,

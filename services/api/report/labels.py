@@ -35,6 +35,23 @@ EFFICIENCY_COLUMNS = {
     "resolution_satisfaction_pct": "群众有效参评满意率(问题实际解决率)", "completed": "办结数(件)",
 }
 
+KINDS_EN = {"consult": "consultation", "non_consult": "non-consultation"}
+
+
+def handling_pending_note(pending: dict[str, int]) -> str:
+    """The note under the efficiency table when completed tickets have a pending handling time
+    (per kind; kinds with none are left out): bilingual, since it is not a published label."""
+    counts = {k: n for k, n in pending.items() if n}
+    total = sum(counts.values())
+    zh = "，".join(f"{KINDS.get(k, k)} {n} 件" for k, n in counts.items())
+    en = ", ".join(f"{KINDS_EN.get(k, k)} {n}" for k, n in counts.items())
+    has = "has" if total == 1 else "have"
+    return (f"另有 {total} 件已办结工单（{zh}）的办理时长待定：工作日历尚未覆盖其日期（待补充该年节假日安排），"
+            f"未计入平均办理时长 / {total} completed ticket{'' if total == 1 else 's'} ({en}) {has} a pending "
+            f"handling time: the working-day calendar does not cover {'its' if total == 1 else 'their'} dates yet "
+            "(the year's holiday schedule is to be supplied), left out of the average handling time")
+
+
 LINKAGE_110 = "12345与110高效对接联动"
 LINKAGE_COLUMNS = {
     "transfers_total": "“双号”互转诉求量·总量(件)", "to_110": "12345转110诉求量(件)",

@@ -7,13 +7,19 @@
 -- %(department)s: '' for the whole city, or a department's name for its token (only the
 -- tickets whose final handling is that department; with FINAL the filter sees the newest
 -- version, so a ticket re-dispatched elsewhere leaves the first department's figures).
+-- Handling time: handling_work_s = -1 is pending (completed, but the working-day calendar does not
+-- cover its creation or completion day yet; hotline/storage/sql/ticket_facts.sql). A pending
+-- time is no figure: it is left out of work_s and of its denominator handling_known_n, so the
+-- average is over known times only and never a guess, and handling_pending_n counts it instead.
 SELECT
     toUInt8(day >= %(lo)s AND day <= %(hi)s) AS cur,
     ${bucket} AS bucket,
     requester, source, channel, handling, kind, line,
     count() AS tickets,
     sum(completed) AS completed_n,
-    sumIf(handling_work_s, completed = 1) AS work_s,
+    sumIf(handling_work_s, completed = 1 AND handling_work_s >= 0) AS work_s,
+    countIf(completed = 1 AND handling_work_s >= 0) AS handling_known_n,
+    countIf(completed = 1 AND handling_work_s < 0) AS handling_pending_n,
     sum(on_time) AS on_time_n,
     sum(to_110) AS to_110_n,
     sum(evaluation_requests) AS evaluation_requests_n,
