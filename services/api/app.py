@@ -15,6 +15,7 @@ from fastapi import FastAPI
 from services.api import access_log, errors
 from services.api.auth import Authenticator
 from services.api.cache import AnswerCache
+from services.api.calendar_watch import CalendarWatch
 from services.api.compactor import Compactor
 from services.api.deps import Components
 from services.api.facts_reader import FactsReader
@@ -22,7 +23,7 @@ from services.api.live import LiveFigures
 from services.api.metrics import Metrics, RequestMetrics
 from services.api.report.figures import ServiceLevel
 from services.api.reporting import Reports
-from services.api.routes import data_shares, health, live, reports, supplied
+from services.api.routes import calendar, data_shares, health, live, reports, supplied
 from services.api.settings import ApiSettings
 from services.api.share_log import ShareLog
 
@@ -39,7 +40,11 @@ The figures of the 12345 hotline, computed from the event stream (definitions: D
 * **Any period** `GET /v1/reports/period?from=&to=` and **series** `GET /v1/series?from=&to=&interval=day|week|month`.
 * **Choices** (DOMAIN.md "Choices made explicit") as parameters with documented defaults:
   `sl_threshold_s` (30), `sl_denominator` (offered), `short_abandon_s` (0), `efficiency_scope` (all), `top_n` (5).
-* **Live** `GET /v1/live` — calls waiting, today's calls and tickets, open/overdue tickets, freshness.
+* **Live** `GET /v1/live` — calls waiting, today's calls and tickets, open/overdue tickets, freshness,
+  how far the working-day calendar reaches and how many handling times are pending.
+* **Working-day calendar** `GET /v1/calendar`, `GET|PUT|DELETE /v1/calendar/{year}` — the year
+  schedules (holidays, adjusted working days) operators supply when the library does not know a
+  year yet; supplying one recomputes the handling times it makes computable.
 * **Auth**: a bearer token with the `read` scope (`supply` to write supplied figures). A department's
   token reads the reports and series computed over its own tickets only (no calls, live or supplied
   figures: 403), and every such answer is logged as a data share before it is sent.
@@ -65,17 +70,28 @@ def create_app(settings: ApiSettings | None = None) -> FastAPI:
         live_figures = LiveFigures(reader, s.city.timezone, sl, refresh_s=s.live_refresh_s,
                                    max_wait_s=s.live_max_wait_s)
         metrics.watch_live(live_figures)
+        calendar_watch = CalendarWatch(reader, s.calendar, s.city.timezone)
+        metrics.watch_calendar(calendar_watch)
         reports_ = Reports(reader, AnswerCache(s.cache_entries), metrics, s.city.name, s.city.timezone)
         shares = ShareLog(s.clickhouse, s.city.timezone)
         app.state.components = Components(s, Authenticator(s.tokens), reader, reports_, live_figures, metrics,
-                                          shares)
+                                          shares, calendar_watch)
+        # An invalid HOTLINE_CALENDAR_FILE stops the start-up with the day at fault (the operator
+        # just wrote it); later edits that break it are logged and the calendar in force kept.
+        s.calendar.file_schedules()
+        # Synced before the first request: what a schedule supplied while the API was down makes
+        # computable is recomputed now. ClickHouse away: logged, retried every round.
+        await calendar_watch.round()
         compactor = Compactor(s.clickhouse, s.compact_every_s)
         live_figures.start()
         compactor.start()
+        calendar_watch.first_delay_s = calendar_watch.every_s
+        calendar_watch.start()
         log.info("api ready to serve (%s) for %s", s.env, s.city.name)
         try:
             yield
         finally:
+            await calendar_watch.stop()
             await compactor.stop()
             await live_figures.stop()
             shares.close()
@@ -84,7 +100,7 @@ def create_app(settings: ApiSettings | None = None) -> FastAPI:
     app = FastAPI(title="Hotline query API", version="1.0.0", description=DESCRIPTION, lifespan=lifespan)
     errors.install(app, metrics)
     app.add_middleware(RequestMetrics, metrics=metrics)
-    for module in (reports, data_shares, supplied, live, health):
+    for module in (reports, data_shares, supplied, calendar, live, health):
         app.include_router(module.router)
     return app
 

@@ -9,6 +9,7 @@ from typing import Annotated, Any
 from fastapi import Depends, Request
 
 from services.api.auth import Authenticator, Reader
+from services.api.calendar_watch import CalendarWatch
 from services.api.errors import InvalidParameter
 from services.api.facts_reader import FactsReader
 from services.api.live import LiveFigures
@@ -27,6 +28,7 @@ class Components:
     live: LiveFigures
     metrics: Metrics
     shares: ShareLog
+    calendar: CalendarWatch
 
 
 async def components(request: Request) -> Components:

@@ -76,3 +76,7 @@ def install(app: FastAPI, metrics: Metrics) -> None:
     app.add_exception_handler(ReportQueryError, on_query_error)
     app.add_exception_handler(StorageDown, on_storage_error)
     app.add_exception_handler(ShareNotLogged, on_share_not_logged)
+
+
+class ScheduleRefused(RequestError):
+    status, slug, title = 422, "schedule-refused", "The holiday schedule is refused"

@@ -13,12 +13,12 @@ import datetime as dt
 import queue
 import socket
 import string
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from functools import lru_cache
 from importlib import resources
-from typing import Any
+from typing import Any, TypeVar
 
 from clickhouse_driver import Client
 from clickhouse_driver.errors import NetworkError, SocketTimeoutError, UnexpectedPacketFromServerError
@@ -34,6 +34,7 @@ from services.api.report.cube import Cube
 from services.api.report.figures import ServiceLevel
 from services.api.report.period import Period
 
+T = TypeVar("T")
 BUCKETS = {"day": "day", "week": "toMonday(day)", "month": "toStartOfMonth(day)"}
 
 
@@ -81,6 +82,12 @@ class FactsReader:
             data, columns = client.execute(_sql(name, self.database, bucket, final), params, with_column_types=True)
         names = [c[0] for c in columns]
         return [dict(zip(names, row)) for row in data]
+
+    def run(self, fn: Callable[[Client], T]) -> T:
+        """`fn(client)` with a pooled client (blocking); a server that cannot be reached is
+        StorageUnavailable, as for every other query."""
+        with self._client() as client:
+            return fn(client)
 
     def ping(self) -> None:
         with self._client() as client:

@@ -12,6 +12,8 @@ route's path template (e.g. /v1/reports/annual/{year}), never the raw path; "unm
 | hotline_api_live_snapshot_age_seconds | gauge | | age of the live figures /v1/live serves (one per API instance: take max) |
 | hotline_api_clickhouse_up | gauge | | 1 when the last live refresh reached ClickHouse, else 0 |
 | hotline_live_* | gauges | outcome, source | the live figures of /v1/live (LiveCollector below) |
+| hotline_calendar_coverage_remaining_seconds | gauge | | time from now to the end of the last day the working-day calendar covers (city time); negative once past; NaN until first read. Alert rules: min() |
+| hotline_calendar_pending_tickets | gauge | | completed tickets whose handling time waits for a year schedule |
 | process_* | | | CPU, memory, file descriptors of this process |
 
 The live figures are computed from ClickHouse by every API instance, so every instance exports
@@ -54,6 +56,14 @@ class Metrics:
 
         self.clickhouse_up = Gauge(
             "hotline_api_clickhouse_up", "1 when the last live refresh reached ClickHouse, else 0", registry=r)
+        self.calendar_remaining = Gauge(
+            "hotline_calendar_coverage_remaining_seconds",
+            "time until the end of the last day the working-day calendar covers (negative: past)", registry=r)
+        self.calendar_remaining.set(float("nan"))
+        self.calendar_pending = Gauge(
+            "hotline_calendar_pending_tickets",
+            "completed tickets whose handling time waits for a year schedule", registry=r)
+        self.calendar_pending.set(float("nan"))
         ProcessCollector(registry=r)
 
     def watch_live(self, live: Any) -> None:
@@ -62,6 +72,20 @@ class Metrics:
             lambda: max(time.time() - live.snapshot.computed_at_ms / 1000, 0) if live.snapshot.computed_at_ms else 0)
         self.clickhouse_up.set_function(lambda: 1 if live.snapshot.computed_at_ms and live.snapshot.error is None else 0)
         self.registry.register(LiveCollector(live))
+
+    def watch_calendar(self, watch: Any) -> None:
+        """Export what `watch` (a CalendarWatch) last read; NaN until it has read anything, so
+        the coverage alert cannot fire on a value nobody measured."""
+        def remaining() -> float:
+            left = watch.state.remaining_s(time.time(), watch.tz)
+            return float("nan") if left is None else left
+
+        def pending() -> float:
+            n = watch.state.pending_tickets
+            return float("nan") if n is None else float(n)
+
+        self.calendar_remaining.set_function(remaining)
+        self.calendar_pending.set_function(pending)
 
     def exposition(self) -> bytes:
         return generate_latest(self.registry)

@@ -21,7 +21,7 @@ from pydantic import AliasChoices, BaseModel, Field, field_validator, model_vali
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from hotline import tokens as bearer_tokens
-from hotline.settings import MIN_PASSWORD_CHARS, CitySettings, ClickHouseSettings
+from hotline.settings import MIN_PASSWORD_CHARS, CalendarSettings, CitySettings, ClickHouseSettings
 from hotline.tokens import DEV_TOKEN
 
 DEV_READER = "dev"
@@ -87,6 +87,7 @@ class ApiSettings(BaseSettings):
         "reports of compacted, untouched periods skip FINAL")
     clickhouse: ClickHouseSettings = Field(default_factory=ClickHouseSettings)
     city: CitySettings = Field(default_factory=CitySettings)
+    calendar: CalendarSettings = Field(default_factory=CalendarSettings)
 
     @field_validator("tokens", mode="before")
     @classmethod

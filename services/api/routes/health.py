@@ -3,6 +3,7 @@ Schema of the report document."""
 
 from __future__ import annotations
 
+import orjson
 from fastapi import APIRouter, Response
 from fastapi.concurrency import run_in_threadpool
 
@@ -19,10 +20,16 @@ async def healthz() -> Response:
     return Response(b'{"status":"ok"}', media_type="application/json")
 
 
-@router.get("/readyz", summary="ClickHouse answers", responses={503: {"description": "not ready"}})
+@router.get("/readyz", summary="ClickHouse answers; how far the working-day calendar reaches",
+            responses={503: {"description": "not ready"}})
 async def readyz(c: ComponentsDep) -> Response:
     await run_in_threadpool(c.reader.ping)
-    return Response(b'{"status":"ready"}', media_type="application/json")
+    # Coverage is information, not readiness: an uncovered day leaves handling times pending,
+    # it stops nothing (the coverage alert is what acts on it).
+    calendar = c.calendar.state.describe(c.calendar.today())
+    return Response(orjson.dumps({"status": "ready", "calendar": {
+        k: calendar[k] for k in ("covered_until", "days_left", "pending_tickets", "problems")}}),
+        media_type="application/json")
 
 
 @router.get("/metrics", summary="Prometheus metrics (text exposition format)", response_class=Response)

@@ -26,5 +26,8 @@ async def live(c: ComponentsDep, _: LiveReaderDep) -> Response:
         raise StorageUnavailable(snap.error or "the live figures are being computed; retry in a second",
                                  headers={"Retry-After": "1"})
     age = round(max(time.time() * 1000 - snap.computed_at_ms, 0) / 1000, 3)
-    return Response(orjson.dumps({**snap.figures, "snapshot_age_s": age, "stale_reason": snap.error}),
+    calendar = c.calendar.state.describe(c.calendar.today())
+    working_calendar = {k: calendar[k] for k in ("covered_until", "days_left", "pending_tickets")}
+    return Response(orjson.dumps({**snap.figures, "working_calendar": working_calendar,
+                                  "snapshot_age_s": age, "stale_reason": snap.error}),
                     media_type="application/json")

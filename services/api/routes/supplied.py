@@ -37,7 +37,7 @@ async def get_supplied(year: YearPath, c: ComponentsDep, _: SuppliedReaderDep) -
     responses={400: {"description": "not a JSON object"}, 413: {"description": "too large"}},
 )
 async def put_supplied(year: YearPath, request: Request, c: ComponentsDep, reader: SupplierDep) -> Response:
-    body = await _read_body(request, c.settings.max_supplied_bytes)
+    body = await read_body(request, c.settings.max_supplied_bytes)
     try:
         doc: Any = orjson.loads(body)
     except orjson.JSONDecodeError:
@@ -55,7 +55,7 @@ async def put_supplied(year: YearPath, request: Request, c: ComponentsDep, reade
     return Response(orjson.dumps({"year": year, "stored": True}), media_type="application/json")
 
 
-async def _read_body(request: Request, limit: int) -> bytes:
+async def read_body(request: Request, limit: int) -> bytes:
     """The document, or 413 as soon as it is known to exceed `limit` (hotline/web/body.py)."""
     try:
         return await read_limited(request, limit)
