@@ -11,6 +11,7 @@ import sys
 
 from pydantic import ValidationError
 
+from hotline import cli_calendar
 from hotline.errors import HotlineError
 
 
@@ -44,6 +45,8 @@ def _cmd_status(args: argparse.Namespace) -> int:
         print(f"{r.name:<{width}}  {r.state:<13}  {health:<9}  {r.address}  {pid}".rstrip())
     # Non-zero when something that should answer does not: scripts can wait on it.
     bad = [r for r in rows if r.healthy is False or (r.state == "stopped" and r.name in ("clickhouse", "broker"))]
+    if any(r.name == "clickhouse" and r.healthy for r in rows):
+        print(f"{'calendar':<{width}}  {cli_calendar.coverage_line()}")
     return 1 if bad else 0
 
 
@@ -192,6 +195,7 @@ def build_parser() -> argparse.ArgumentParser:
     rb.set_defaults(func=_cmd_rebuild)
     sub.add_parser("compact", help="merge the facts tables to one version per entity (the API also does, "
                    "every HOTLINE_API_COMPACT_EVERY_S)").set_defaults(func=_cmd_compact)
+    cli_calendar.add_parser(sub)
     sim = sub.add_parser("simulate", help="generate a city-year of events from a profile and send them")
     sim.add_argument("--profile", default="huaian-2023",
                      help="a profile JSON file or a built-in name (huaian-2023, riverside-2023)")
@@ -226,6 +230,9 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     except ValidationError as exc:
         print(f"hotline {args.command}: invalid settings: {exc}", file=sys.stderr)
+        return 1
+    except OSError as exc:  # a file named on the command line or in settings
+        print(f"hotline {args.command}: {exc}", file=sys.stderr)
         return 1
 
 

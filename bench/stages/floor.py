@@ -20,7 +20,7 @@ from pathlib import Path
 from bench.stages.common import StageResult, measure
 from bench.stages.platform import Sent
 from hotline.settings import ClickHouseSettings
-from hotline.storage import facts
+from hotline.storage import facts, work_calendar
 from hotline.storage.client import connect
 from hotline.storage.event_rows import EVENT_COLUMNS
 from hotline.storage.migrate import migrate
@@ -95,6 +95,7 @@ def run(ch: ClickHouseSettings, tz: str, sent: Sent, workdir: Path, server_pid: 
     try:
         client.execute(f"DROP DATABASE IF EXISTS {DATABASE}")
         migrate(client, DATABASE)
+        work_calendar.sync(client, DATABASE, tz)  # handling times need the calendar in force
         with measure([server_pid]) as m_load:  # the server, plus the clients as reaped children
             load(ch, parts)
         with measure([server_pid]) as m_facts:

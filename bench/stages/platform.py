@@ -30,6 +30,8 @@ from hotline.simulator.sinks import HttpSink
 from hotline.stack import stack
 from hotline.stack.server import start_together
 from hotline.stack.services import SERVICES, LocalService
+from hotline.settings import CitySettings
+from hotline.storage import work_calendar
 from hotline.storage.client import connect
 from hotline.storage.migrate import migrate
 
@@ -106,6 +108,7 @@ def from_kafka(s: stack.Settings, sent: Sent, workers: int, say=print) -> StageR
     try:
         admin.execute(f"DROP DATABASE IF EXISTS {s.clickhouse.database}")
         migrate(admin, s.clickhouse.database)
+        work_calendar.sync(admin, s.clickhouse.database, CitySettings().timezone)
     finally:
         admin.disconnect()
     group = f"bench-drain-{uuid.uuid4().hex[:8]}"

@@ -12,12 +12,13 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 from hotline import broker
-from hotline.settings import ClickHouseSettings, KafkaSettings, StackSettings
+from hotline.settings import CalendarSettings, CitySettings, ClickHouseSettings, KafkaSettings, StackSettings
 from hotline.stack.broker_server import BrokerStorageSettings, LocalBroker
 from hotline.stack.clickhouse_server import LocalClickHouse
 from hotline.stack.object_store import LocalObjectStore
 from hotline.stack.services import SERVICES, LocalService, instances
 from hotline.storage import client as ch_client
+from hotline.storage import work_calendar
 from hotline.storage.migrate import migrate
 
 
@@ -58,6 +59,9 @@ def up(s: Settings, say: Say = print) -> None:
         say(f"clickhouse: {'started' if ch.start() else 'already running'} at {ch.address()}")
     applied = migrate(ch_client.connect(s.clickhouse, database=False), s.clickhouse.database)
     say(f"clickhouse: migrations {'applied: ' + ', '.join(f'{m.version:04d}_{m.name}' for m in applied) if applied else 'up to date'}")
+    synced = work_calendar.sync_configured(s.clickhouse, CitySettings().timezone, CalendarSettings())
+    say(f"calendar: covers up to {synced.combined.covered_until}"
+        + "".join(f"; not used: {p}" for p in synced.combined.problems))
 
     br = LocalBroker(s.stack, s.kafka, s.broker_storage)
     store = s.broker_storage.object_store(s.stack)
