@@ -1,10 +1,12 @@
 """Kafka-protocol broker helpers shared by the stack and the services: reachability and topics.
 
-Plain Kafka only (kafka-python's admin client): whatever works against the local Tansu broker
-must work unchanged against Apache Kafka.
+Plain Kafka only (kafka-python's admin client): what works against the local Apache Kafka works
+unchanged against a managed one.
 """
 
 from __future__ import annotations
+
+import time
 
 from kafka import KafkaAdminClient
 from kafka.admin import NewTopic
@@ -53,6 +55,18 @@ def ensure_topics(settings: KafkaSettings) -> dict[str, int]:
         raise StackError(f"broker at {settings.bootstrap_servers}: cannot create topics: {exc}") from exc
 
 
+def _partitions(client: KafkaAdminClient, settings: KafkaSettings, wait_s: float = 15.0) -> dict[str, int]:
+    """name -> partition count. A topic just created may be described with no partitions until
+    its metadata reaches the broker's cache (Apache Kafka: a few hundred ms); wait for them."""
+    deadline = time.monotonic() + wait_s
+    while True:
+        # kafka-python 3 names the key "name", 2.x "topic".
+        found = {t.get("name", t.get("topic")): len(t["partitions"]) for t in client.describe_topics(list(settings.topics))}
+        if all(found.values()) or time.monotonic() > deadline:
+            return found
+        time.sleep(0.1)
+
+
 def _ensure_topics(settings: KafkaSettings) -> dict[str, int]:
     client = admin(settings)
     try:
@@ -66,10 +80,7 @@ def _ensure_topics(settings: KafkaSettings) -> dict[str, int]:
                 )
             except TopicAlreadyExistsError:
                 pass  # created concurrently by another `up`
-        found = {
-            # kafka-python 3 names the key "name", 2.x "topic".
-            t.get("name", t.get("topic")): len(t["partitions"]) for t in client.describe_topics(list(settings.topics))
-        }
+        found = _partitions(client, settings)
     finally:
         client.close()
     wrong = {n: p for n, p in found.items() if p != settings.partitions}

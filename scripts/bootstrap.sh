@@ -14,6 +14,13 @@ APT_PACKAGES+=(fonts-noto-cjk)
 # promtool checks and unit-tests the alert rules (tests/integration/test_prometheus_rules.py);
 # Debian ships it in the server's package. Only the binaries are wanted: no daemon (see below).
 APT_PACKAGES+=(prometheus)
+# The local broker is Apache Kafka, run from its Maven Central jars (scripts/fetch-kafka.sh) on
+# Java 17; a Java and Maven already on PATH are used as they are.
+command -v java >/dev/null || APT_PACKAGES+=(openjdk-17-jre-headless)
+command -v mvn >/dev/null || APT_PACKAGES+=(maven)
+# kcat (librdkafka, the client under most non-Java producers) publishes to the local broker in
+# tests/integration/test_kcat.py; wrk measures ingest from outside (bench/load.py).
+APT_PACKAGES+=(kcat wrk)
 
 missing=()
 for p in "${APT_PACKAGES[@]}"; do
@@ -59,3 +66,4 @@ if [ ! -f "$stamp" ]; then
 fi
 
 scripts/fetch-compose-schema.sh .venv
+scripts/fetch-kafka.sh .venv

@@ -1,5 +1,5 @@
 """Shared fixtures. Integration tests run against a real local stack that this session starts
-with the project's own code (ClickHouse 18.16 and the Tansu broker) and stops at the end."""
+with the project's own code (ClickHouse 18.16 and Apache Kafka) and stops at the end."""
 
 from __future__ import annotations
 

@@ -98,12 +98,9 @@ class LocalServer:
 def start_together(servers: list[LocalServer]) -> list[bool]:
     """Start every server, then wait until all are ready; for each, True if it was started now.
 
-    The benchmarks start their aggregate workers this way, as a deployment starts replicas:
-    they then join their consumer group at the same moment (Tansu answers each JoinGroup a
-    fixed time after it arrives, so a worker started a second later gets its partitions a second
-    later). `hotline up` does not: simultaneous joins right after a restart have once left a
-    Tansu group without a leader (stack.up). A server that fails to start stops the ones
-    started here.
+    `hotline up` and the benchmarks start the services this way, as a deployment starts
+    replicas: the aggregate workers join their consumer group within a fraction of a second. A
+    server that fails to start stops the ones started here.
     """
     started: list[bool] = []
     try:

@@ -13,9 +13,9 @@ from typing import Callable
 
 from hotline import broker
 from hotline.settings import CalendarSettings, CitySettings, ClickHouseSettings, KafkaSettings, StackSettings
-from hotline.stack.broker_server import BrokerStorageSettings, LocalBroker
+from hotline.stack.broker_server import LocalBroker, LocalKafkaSettings
 from hotline.stack.clickhouse_server import LocalClickHouse
-from hotline.stack.object_store import LocalObjectStore
+from hotline.stack.server import start_together
 from hotline.stack.services import SERVICES, LocalService, instances
 from hotline.storage import client as ch_client
 from hotline.storage import work_calendar
@@ -27,11 +27,11 @@ class Settings:
     stack: StackSettings
     clickhouse: ClickHouseSettings
     kafka: KafkaSettings
-    broker_storage: BrokerStorageSettings = field(default_factory=BrokerStorageSettings)
+    broker: LocalKafkaSettings = field(default_factory=LocalKafkaSettings)
 
     @classmethod
     def from_env(cls) -> "Settings":
-        return cls(StackSettings(), ClickHouseSettings(), KafkaSettings(), BrokerStorageSettings())
+        return cls(StackSettings(), ClickHouseSettings(), KafkaSettings(), LocalKafkaSettings())
 
 
 @dataclass(frozen=True)
@@ -63,40 +63,33 @@ def up(s: Settings, say: Say = print) -> None:
     say(f"calendar: covers up to {synced.combined.covered_until}"
         + "".join(f"; not used: {p}" for p in synced.combined.problems))
 
-    br = LocalBroker(s.stack, s.kafka, s.broker_storage)
-    store = s.broker_storage.object_store(s.stack)
+    br = LocalBroker(s.stack, s.kafka, s.broker)
     if s.kafka.external:
         say(f"broker: external at {s.kafka.bootstrap_servers}, not started")
     else:
-        if store is not None:
-            say(f"{store.name}: {'started' if store.start() else 'already running'} at {store.address()}")
-        say(f"broker: {'started' if br.start() else 'already running'} at {br.address()} "
-            f"(storage {br.engine_url()})")
+        say(f"broker: Apache Kafka {'started' if br.start() else 'already running'} at {br.address()} "
+            f"(data in {br.data_dir})")
     topics = broker.ensure_topics(s.kafka)
     say("broker: topics " + ", ".join(f"{t} ({n} partitions)" for t, n in sorted(topics.items())))
 
-    # One after the other, not `start_together`: with Tansu, aggregate workers restarted within
-    # a second or two and joining at the same instant have left the group with no leader, every
-    # worker rejoining every 13 s and none consuming (seen 2026-11-24, gone only with a broker
-    # restart); staggered joins have not (README, Performance: "What a short backlog costs").
-    for svc in _services(s):
-        say(f"{svc.name}: {'started' if svc.start() else 'already running'} at http://{svc.address()}")
+    # Started together, then waited for, as a deployment starts replicas: the aggregate workers
+    # join their consumer group within a fraction of a second. With no initial rebalance delay
+    # (a development setting, broker_server.py) the first to join may take every partition and
+    # hand half back a moment later; what it had read and not committed is read again by the
+    # other, which the fold absorbs (duplicates change no fact).
+    services = _services(s)
+    for svc, started in zip(services, start_together(services)):
+        say(f"{svc.name}: {'started' if started else 'already running'} at http://{svc.address()}")
     for spec in SERVICES:
         if not spec.landed():
             say(f"{spec.name}: not built yet")
 
 
 def down(s: Settings, purge: bool = False, say: Say = print) -> None:
-    # The object store is stopped even when the settings now say memory: it may hold a broker's
-    # data from an `up` with s3 storage.
-    bs = s.broker_storage
-    store = LocalObjectStore(s.stack, bs.s3_host, bs.s3_port, bs.s3_bucket)
-    servers = [*reversed(_services(s)), LocalBroker(s.stack, s.kafka, s.broker_storage), store,
+    servers = [*reversed(_services(s)), LocalBroker(s.stack, s.kafka, s.broker),
                LocalClickHouse(s.stack, s.clickhouse)]
     for srv in servers:
-        stopped = srv.stop()
-        if stopped or srv is not store or s.broker_storage.storage == "s3":
-            say(f"{srv.name}: {'stopped' if stopped else 'was not running'}")
+        say(f"{srv.name}: {'stopped' if srv.stop() else 'was not running'}")
     if purge:
         for srv in servers:
             for d in srv.data_dirs():
@@ -108,11 +101,8 @@ def down(s: Settings, purge: bool = False, say: Say = print) -> None:
 def status(s: Settings) -> list[ComponentStatus]:
     out = []
     ch = LocalClickHouse(s.stack, s.clickhouse)
-    br = LocalBroker(s.stack, s.kafka, s.broker_storage)
+    br = LocalBroker(s.stack, s.kafka, s.broker)
     members = [(ch, s.clickhouse.external), (br, s.kafka.external)]
-    store = s.broker_storage.object_store(s.stack)
-    if store is not None:
-        members.insert(1, (store, s.kafka.external))
     for srv, external in members:
         pid = None if external else srv.pid()
         state = "external" if external else ("running" if pid else "stopped")

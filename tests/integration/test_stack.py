@@ -52,14 +52,14 @@ def test_up_twice_status_then_down_leaves_nothing(env, tmp_path):
     first = hotline(env, "up")
     assert first.returncode == 0, first.stderr
     assert "clickhouse: started at 127.0.0.1:29000, 127.0.0.1:28123" in first.stdout
-    assert "broker: started at 127.0.0.1:29092" in first.stdout
+    assert "broker: Apache Kafka started at 127.0.0.1:29092" in first.stdout
     assert "clickhouse: migrations applied: 0001_events" in first.stdout
     assert "hotline.calls.v1 (8 partitions)" in first.stdout
 
     second = hotline(env, "up")
     assert second.returncode == 0, second.stderr
     assert "clickhouse: already running" in second.stdout
-    assert "broker: already running" in second.stdout
+    assert "broker: Apache Kafka already running" in second.stdout
     assert "clickhouse: migrations up to date" in second.stdout
 
     status = hotline(env, "status")

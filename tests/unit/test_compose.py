@@ -14,6 +14,7 @@ import json
 import re
 import sys
 from pathlib import Path
+from xml.etree import ElementTree
 
 import jsonschema
 import pytest
@@ -185,13 +186,21 @@ def test_no_version_key(compose: dict) -> None:
     assert "version" not in compose, "the Compose Specification has no top-level version"
 
 
+def test_the_local_broker_runs_the_kafka_version_of_compose(services: dict) -> None:
+    # One Kafka version everywhere: the local stack's jars (hotline/stack/kafka/pom.xml) and the
+    # image production runs are upgraded together.
+    pom = ElementTree.parse(ROOT / "hotline" / "stack" / "kafka" / "pom.xml").getroot()
+    version = pom.find("{http://maven.apache.org/POM/4.0.0}properties/{http://maven.apache.org/POM/4.0.0}kafka.version").text
+    assert services["kafka"]["image"] == services["kafka-init"]["image"] == f"apache/kafka:{version}"
+
+
 def test_service_names(services: dict) -> None:
     assert set(services) == SERVICES
 
 
 def test_images(services: dict) -> None:
-    assert services["kafka"]["image"] == "apache/kafka:3.9.0"
-    assert services["kafka-init"]["image"] == "apache/kafka:3.9.0"
+    assert services["kafka"]["image"] == "apache/kafka:4.1.1"
+    assert services["kafka-init"]["image"] == "apache/kafka:4.1.1"
     assert services["clickhouse"]["image"] == "clickhouse/clickhouse-server:24.8"
     assert services["prometheus"]["image"] == "prom/prometheus:v2.54.1"
     assert services["grafana"]["image"] == "grafana/grafana:11.2.0"
