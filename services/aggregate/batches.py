@@ -209,18 +209,28 @@ def register(app: faust.App, settings: AggregateSettings) -> None:
                 await asyncio.sleep(backoff)
                 backoff = min(backoff * 2, settings.retry_backoff_max_s)
 
+    end_offsets: dict[tuple[str, int], int] = {}
+
     def report_lag() -> None:
         # Only partitions assigned now: after a rebalance the others belong to another worker,
-        # which reports them (and aiokafka refuses a high-water mark for them).
+        # which reports them.
         assigned = app.consumer.assignment()
         for tp in list(last_offset):
             if faust.types.TP(*tp) not in assigned:
                 del last_offset[tp]
+                end_offsets.pop(tp, None)
                 metrics.CONSUMER_LAG.remove(tp[0], str(tp[1]))
-        for (topic, partition), offset in last_offset.items():
-            hw = app.consumer.highwater(faust.types.TP(topic, partition))
-            if hw is not None and hw >= 0:
-                metrics.CONSUMER_LAG.labels(topic, str(partition)).set(max(hw - offset - 1, 0))
+        for key, offset in last_offset.items():
+            if key in end_offsets:
+                metrics.CONSUMER_LAG.labels(key[0], str(key[1])).set(max(end_offsets[key] - offset - 1, 0))
+
+    async def refresh_end_offsets() -> None:
+        """The assigned partitions' end offsets (ListOffsets), so the lag keeps growing while
+        nothing is fetched (ClickHouse down stalls the batches, and with them the fetches)."""
+        assigned = [tp for tp in app.consumer.assignment() if (tp.topic, tp.partition) in last_offset]
+        if assigned:
+            ends = await app.consumer.highwaters(*assigned)  # Faust's name for end_offsets
+            end_offsets.update({(tp.topic, tp.partition): end for tp, end in ends.items()})
 
     def acked(done: Inserted) -> None:
         ack = app.consumer.ack
@@ -272,4 +282,8 @@ def register(app: faust.App, settings: AggregateSettings) -> None:
 
     @app.timer(5.0)
     async def lag_timer() -> None:
+        try:
+            await refresh_end_offsets()
+        except Exception as exc:  # noqa: BLE001 - a broker blip: the gauge keeps its last value
+            log.warning("end offsets not read for the lag gauge: %s", type(exc).__name__)
         report_lag()

@@ -39,7 +39,7 @@ WRITE_RETRIES = Counter(
 )
 CONSUMER_LAG = Gauge(
     "hotline_aggregate_consumer_lag_messages",
-    "Messages behind the partition's high-water mark (from fetch responses), per assigned partition.",
+    "Messages between the last one folded and the partition's end offset (read every 5 s), per assigned partition.",
     ["topic", "partition"], registry=REGISTRY,
 )
 NEWEST_EVENT = Gauge(

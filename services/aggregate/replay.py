@@ -1,7 +1,7 @@
 """Replay: re-read the event topics from the start, or from a date, into the same tables.
 
 Runs beside (or instead of) the workers, outside their consumer group, and commits nothing:
-it assigns every partition, reads until it has caught up with the high-water marks, and writes
+it assigns every partition, reads up to the end offsets it found when it began, and writes
 with the same pure `prepare` and the same writer as the workers. Idempotent, like everything
 downstream of the events table. Dead letters are not produced again (they were the first time);
 their count is reported.
@@ -45,6 +45,8 @@ def replay(settings: AggregateSettings, since: dt.datetime | None = None, batch_
         parts = [TopicPartition(t, p) for t in (k.topic_calls, k.topic_tickets)
                  for p in sorted(consumer.partitions_for_topic(t) or ())]
         consumer.assign(parts)
+        # What was published until now; events published meanwhile reach the workers anyway.
+        ends = consumer.end_offsets(parts)
         done: set[TopicPartition] = set()
         if since is None:
             consumer.seek_to_beginning(*parts)
@@ -66,11 +68,8 @@ def replay(settings: AggregateSettings, since: dt.datetime | None = None, batch_
             for tp, msgs in polled.items():
                 batch.extend(Incoming(tp.topic, tp.partition, m.offset, m.value, list(m.headers or ()))
                              for m in msgs)
-            # Caught up = position at the high-water mark of the last fetch response; the
-            # broker's ListOffsets answer (end_offsets) is not trusted (wrong on Tansu).
             for tp in set(parts) - done:
-                hw = consumer.highwater(tp)
-                if hw is not None and consumer.position(tp) >= hw:
+                if consumer.position(tp) >= ends[tp]:
                     done.add(tp)
                     consumer.pause(tp)
             if len(batch) >= batch_size or (batch and len(done) == len(parts)):

@@ -35,7 +35,7 @@ class AggregateSettings(BaseSettings):
     retry_backoff_max_s: float = Field(default=10.0, gt=0, description="ClickHouse retry backoff cap")
     session_timeout_s: float = Field(
         default=10.0, gt=0,
-        description="consumer group session; a first join waits about half of it (ARCHITECTURE.md)",
+        description="consumer group session: a worker that stops heartbeating loses its partitions after it",
     )
     kafka: KafkaSettings = Field(default_factory=KafkaSettings)
     clickhouse: ClickHouseSettings = Field(default_factory=ClickHouseSettings)

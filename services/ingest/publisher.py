@@ -1,10 +1,10 @@
 """The Kafka adapter: publish messages and return only when the broker acknowledged every one.
 
-aiokafka's AIOKafkaProducer with acks=all and without idempotence: the idempotent and
-transactional producer fails on the development broker (Tansu), and exactly-once is not needed,
-because every fold downstream is duplicate-insensitive (events are identified by source + id).
-So a failed or timed-out request may have written some of its messages; the caller answers 503
-and the producer retries the whole request, which at worst writes duplicates.
+aiokafka's AIOKafkaProducer with acks=all and idempotence: the broker drops a batch the producer
+retries after a lost acknowledgement, so the producer's own retries write no duplicates. A
+request that fails or times out as a whole may still have written some of its messages; the
+caller answers 503 and the client retries the whole request, which at worst writes duplicates,
+and those are harmless: every fold downstream is duplicate-insensitive (source + id).
 
 One producer per process, shared by all requests: concurrent requests' messages travel in the
 same produce requests (aiokafka batches per partition while a request is in flight).
@@ -182,7 +182,7 @@ class Publisher:
             bootstrap_servers=self._kafka.bootstrap_servers,
             client_id="hotline-ingest",
             acks="all",
-            enable_idempotence=False,  # fails on Tansu; duplicates are harmless downstream
+            enable_idempotence=True,
             linger_ms=self._linger_ms,
             max_batch_size=256 * 1024,
             max_request_size=self._max_message_bytes,

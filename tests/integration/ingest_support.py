@@ -6,8 +6,7 @@
 - `ingest`: a module-scoped fixture, that app against the session's broker with the tokens in
   TOKENS; `call(...)` builds a valid event whose id and subject carry this run's RUN marker.
 - `read_topic`: everything on a topic, read back with kafka-python by assigning every partition
-  and reading up to the high-water mark seen in fetches (no consumer group: a first join takes
-  seconds on Tansu, and Tansu's end_offsets is wrong).
+  (no consumer group: nothing to join, nothing committed) and reading up to its end offsets.
 """
 
 from __future__ import annotations
@@ -118,24 +117,17 @@ def read_topic(kafka: KafkaSettings, topic: str, contains: bytes | None = None,
         parts = [TopicPartition(topic, p) for p in sorted(consumer.partitions_for_topic(topic) or ())]
         consumer.assign(parts)
         consumer.seek_to_beginning(*parts)
+        ends = consumer.end_offsets(parts)
         out: list[Any] = []
         deadline = time.monotonic() + timeout_s
         while time.monotonic() < deadline:
             for records in consumer.poll(timeout_ms=200, max_records=50_000).values():
                 out.extend(r for r in records if contains is None or contains in r.value)
-            if _caught_up(consumer, parts):
+            if all(consumer.position(tp) >= ends[tp] for tp in parts):
                 return out
         raise AssertionError(f"{topic}: not read to the end within {timeout_s} s")
     finally:
         consumer.close()
-
-
-def _caught_up(consumer: KafkaConsumer, parts: Iterable[TopicPartition]) -> bool:
-    for tp in parts:
-        hw = consumer.highwater(tp)
-        if hw is None or consumer.position(tp) < hw:
-            return False
-    return True
 
 
 def values(records: Iterable[Any]) -> list[dict[str, Any]]:
