@@ -51,7 +51,6 @@ class Scenario:
     broker_down_s: float = 3.0
     backlog_s: float = 5.0  # the aggregate is stopped this long before a broker restart
     restart_after_s: float = 2.0
-    broker_storage: str = "s3"
     catchup_timeout_s: float = 300.0
 
 
@@ -83,16 +82,35 @@ def _actions(stack: FaultStack, sink: RecordingHttpSink, sc: Scenario) -> dict[s
         return {"stopped_pid": pid, "restarted_pid": stack.pid(name), "stopping_s": round(t1 - t0, 1),
                 "stopped_s": round(t2 - t1, 1), "hotline_up_s": round(t3 - t2, 1)}
 
-    def broker_restart() -> dict:
-        """With a backlog in the broker: the aggregate is stopped first, so the restart holds
-        messages no consumer has read and offsets it must keep; `hotline up` brings both back."""
+    def with_backlog(then: Callable[[], dict]) -> dict:
+        """The aggregate is stopped first, so the broker holds messages no consumer has read and
+        offsets it must keep when `then` strikes it; `hotline up` brings everything back."""
         def go() -> dict:
             stack.stop("aggregate")
             time.sleep(sc.backlog_s)
             accepted, folded = len(sink.accepted_ids), _folded(stack, sc.seed)
-            return {"aggregate_stopped_s": sc.backlog_s, "accepted_not_yet_in_facts": accepted - folded,
-                    **stopped_for("broker", sc.broker_down_s)}
+            return {"aggregate_stopped_s": sc.backlog_s, "accepted_not_yet_in_facts": accepted - folded, **then()}
         return counts_during(go)
+
+    def broker_sigkill() -> dict:
+        """SIGKILLed with a backlog, no clean shutdown; restarted on its own data by `hotline up`."""
+        def then() -> dict:
+            pid = stack.sigkill("broker")
+            time.sleep(sc.broker_down_s)
+            t0 = time.monotonic()
+            stack.up()
+            return {"killed_pid": pid, "restarted_pid": stack.pid("broker"), "hotline_up_s": round(time.monotonic() - t0, 1)}
+        return with_backlog(then)
+
+    def broker_data_lost() -> dict:
+        """The control: the broker's data deleted while it is down (a lost disk). Every message
+        accepted but not yet folded is gone; the suite must say so, not pass."""
+        def then() -> dict:
+            pid = stack.sigkill("broker")
+            stack.lose_broker_data()
+            stack.up()
+            return {"killed_pid": pid, "restarted_pid": stack.pid("broker")}
+        return with_backlog(then)
 
     def clickhouse_stop() -> dict:
         stack.clickhouse_up.clear()
@@ -120,7 +138,7 @@ def _actions(stack: FaultStack, sink: RecordingHttpSink, sc: Scenario) -> dict[s
             return {"ingest_frozen_s": frozen, "producer_timeout_s": sc.http_timeout_s}
         return counts_during(go)
 
-    return {f.__name__: f for f in (aggregate_sigkill, broker_restart, clickhouse_stop,
+    return {f.__name__: f for f in (aggregate_sigkill, broker_sigkill, broker_data_lost, clickhouse_stop,
                                      ingest_sigkill_mid_batch, producer_timeout)}
 
 
@@ -251,8 +269,8 @@ def judge(clean: dict, faulted: dict, accepted_ids: set[tuple[str, str]], events
 def run(sc: Scenario, clean_port: int, faulted_port: int) -> dict:
     """Both stacks up (in parallel), the clean stream and the faulted one (in parallel), both
     judged; both stacks purged afterwards, whatever happened."""
-    stacks = {"clean": FaultStack(f"faults-{sc.name}-clean", clean_port, sc.broker_storage),
-              "faulted": FaultStack(f"faults-{sc.name}-faulted", faulted_port, sc.broker_storage)}
+    stacks = {"clean": FaultStack(f"faults-{sc.name}-clean", clean_port),
+              "faulted": FaultStack(f"faults-{sc.name}-faulted", faulted_port)}
     out: dict = {}
     errors: list[BaseException] = []
 
@@ -282,7 +300,6 @@ def run(sc: Scenario, clean_port: int, faulted_port: int) -> dict:
             s.down()
     return {"scenario": sc.name, "ran_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
             "profile": PROFILE, "month": sc.month, "scale": sc.scale, "seed": sc.seed,
-            "broker_storage": sc.broker_storage,
             "schedule": [{"kind": kind, "at_fraction": at} for kind, at in sc.faults],
             "producer_settings": {"events_per_send": sc.send_batch, "http_batch": sc.http_batch,
                                   "concurrency": sc.concurrency, "timeout_s": sc.http_timeout_s},

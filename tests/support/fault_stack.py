@@ -1,6 +1,6 @@
-"""A stack of the fault suite's own (its ports, its state folder, the broker on s3 storage
-unless told otherwise), and
-the faults done to it: processes killed, stopped, frozen, restarted by `hotline up`.
+"""A stack of the fault suite's own (its ports, its state folder), and the faults done to it:
+processes killed, stopped, frozen, restarted by `hotline up`; the broker's data deleted (the
+control that proves the suite sees a loss).
 
 Every restart goes through `hotline up`, as an operator would; while ClickHouse is meant to be
 down, restarts of other components wait, so that no `up` brings ClickHouse back early.
@@ -9,6 +9,7 @@ down, restarts of other components wait, so that no `up` brings ClickHouse back 
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -21,7 +22,7 @@ from pathlib import Path
 from hotline.stack.process import ManagedProcess
 
 REPO = Path(__file__).resolve().parents[2]
-SERVICES = ("clickhouse", "objectstore", "broker", "ingest", "aggregate", "api")
+SERVICES = ("clickhouse", "broker", "ingest", "aggregate", "api")
 
 
 def ports_from(base: int) -> dict[str, str]:
@@ -30,7 +31,7 @@ def ports_from(base: int) -> dict[str, str]:
         "HOTLINE_CLICKHOUSE_PORT": str(base), "HOTLINE_CLICKHOUSE_HTTP_PORT": str(base + 1),
         "HOTLINE_KAFKA_BOOTSTRAP_SERVERS": f"127.0.0.1:{base + 2}", "HOTLINE_INGEST_PORT": str(base + 3),
         "HOTLINE_API_PORT": str(base + 4), "HOTLINE_AGGREGATE_PORT": str(base + 5),
-        "HOTLINE_BROKER_S3_PORT": str(base + 6),
+        "HOTLINE_BROKER_CONTROLLER_PORT": str(base + 6),
     }
 
 
@@ -38,12 +39,10 @@ def ports_from(base: int) -> dict[str, str]:
 class FaultStack:
     name: str
     base_port: int
-    broker_storage: str = "s3"  # memory: the default stack's broker, which a restart empties
 
     def __post_init__(self) -> None:
         self.state_dir = REPO / ".state" / self.name
-        self.env = {**os.environ, **ports_from(self.base_port), "HOTLINE_STATE_DIR": str(self.state_dir),
-                    "HOTLINE_BROKER_STORAGE": self.broker_storage}
+        self.env = {**os.environ, **ports_from(self.base_port), "HOTLINE_STATE_DIR": str(self.state_dir)}
         self._up_lock = threading.Lock()
         self.clickhouse_up = threading.Event()
         self.clickhouse_up.set()
@@ -99,6 +98,11 @@ class FaultStack:
             assert time.monotonic() < deadline, f"{name} survived SIGKILL"
             time.sleep(0.05)
         return pid
+
+    def lose_broker_data(self) -> None:
+        """Delete the (stopped) broker's log and offsets: what a lost disk does."""
+        assert self.process("broker").pid() is None, "stop the broker first"
+        shutil.rmtree(self.state_dir / "kafka")
 
     def stop(self, name: str) -> None:
         """SIGTERM (SIGKILL after 20 s), as `hotline down` stops a component."""
