@@ -116,9 +116,10 @@ def run_once(s, ch, kind: str, period: str, workers: int, seed: int) -> dict:
     ch_cpu0 = cpu_s(clickhouse)
     t0 = time.monotonic()
     first = FirstAssignment([w.port for w in svcs[:workers]])
-    # Together, as a deployment starts its replicas: one group join for all. Safe here: the
-    # previous workers stopped at least the fill's seconds ago (a restart within a second, with
-    # simultaneous joins, has left a Tansu group without a leader; see start_together).
+    # Together, as a deployment starts its replicas (and `hotline up` its workers). Not always
+    # one rebalance: the local broker forms the group as soon as the first member joins
+    # (group.initial.rebalance.delay.ms=0), so a worker joining even 50 ms later costs a
+    # second one, while the first already folds; assigned_after_s is the first assignment.
     start_together(svcs[:workers])
     pids = [w.pid() for w in svcs[:workers]]
     while folded(ch, s.clickhouse.database, run) < total:

@@ -2,9 +2,10 @@
 
     .venv/bin/python bench/ingest.py [--events 200000] [--batch 500] [--clients 4] [--singles 2000]
 
-Starts what it measures and nothing else: a Tansu broker on a free port (state in a temporary
-folder) and the service as `hotline up` runs it (uvicorn, one worker, a subprocess), both stopped
-at the end. Then:
+Starts what it measures and nothing else: the stack's broker (Apache Kafka in KRaft mode,
+LocalBroker) on free ports, its broker and controller listeners, with its data in a temporary
+folder, and the service as `hotline up` runs it (uvicorn, one worker, a subprocess); both are
+stopped and the folder deleted at the end. Then:
 
 1. throughput: `--events` valid events as batches of `--batch`, posted by `--clients`
    concurrent HTTP clients; accepted events / wall time (every answer must be 200);
@@ -40,17 +41,23 @@ sys.path.insert(0, str(REPO))
 from bench.stages.common import cpu_model  # noqa: E402
 from hotline import broker  # noqa: E402
 from hotline.settings import KafkaSettings, StackSettings  # noqa: E402
-from hotline.stack.broker_server import LocalBroker  # noqa: E402
+from hotline.stack.broker_server import LocalBroker, LocalKafkaSettings  # noqa: E402
 
 TOKEN = "dev-token"
 STRUCTURED = "application/cloudevents+json"
 BATCH = "application/cloudevents-batch+json"
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+def free_ports(n: int) -> list[int]:
+    """`n` distinct ports free now (all bound at once, so the OS cannot hand out one twice)."""
+    socks = [socket.socket() for _ in range(n)]
+    try:
+        for s in socks:
+            s.bind(("127.0.0.1", 0))
+        return [s.getsockname()[1] for s in socks]
+    finally:
+        for s in socks:
+            s.close()
 
 
 def events(n: int, run: str) -> list[dict]:
@@ -145,9 +152,9 @@ def main() -> None:
     args = ap.parse_args()
 
     state = Path(tempfile.mkdtemp(prefix="hotline-bench-"))
-    kafka = KafkaSettings(bootstrap_servers=f"127.0.0.1:{free_port()}")
-    br = LocalBroker(StackSettings(state_dir=state), kafka)
-    port = free_port()
+    kafka_port, controller_port, port = free_ports(3)
+    kafka = KafkaSettings(bootstrap_servers=f"127.0.0.1:{kafka_port}")
+    br = LocalBroker(StackSettings(state_dir=state), kafka, LocalKafkaSettings(controller_port=controller_port))
     url = f"http://127.0.0.1:{port}"
     env = {**os.environ, "HOTLINE_ENV": "development", "HOTLINE_INGEST_PORT": str(port),
            "HOTLINE_KAFKA_BOOTSTRAP_SERVERS": kafka.bootstrap_servers}

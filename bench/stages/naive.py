@@ -65,11 +65,7 @@ async def _drain(kafka: KafkaSettings, client, sql: str, events: int, group: str
                  marks: dict[str, float]) -> int:
     consumer = AIOKafkaConsumer(
         kafka.topic_calls, kafka.topic_tickets, bootstrap_servers=kafka.bootstrap_servers,
-        group_id=group, auto_offset_reset="earliest", enable_auto_commit=False,
-        # Tansu answers a first JoinGroup after half the session timeout (ARCHITECTURE.md):
-        # 6 s here and in the peer's librdkafka config, so both joins cost the same ~3 s.
-        session_timeout_ms=6000, heartbeat_interval_ms=2000,
-    )
+        group_id=group, auto_offset_reset="earliest", enable_auto_commit=False)
     marks["start"] = time.perf_counter()
     await consumer.start()
     done, batch, last_message = 0, [], time.monotonic()

@@ -1,9 +1,11 @@
 """The benchmark's own stack: `hotline up` with private ports and state, purged first.
 
 HOTLINE_* variables already set win over the defaults below, so the benchmark never touches the
-developer's stack or the tests'. Two ClickHouse overrides go into the private config dirs (the
-server merges etc/config.d and etc/users.d into the rendered files; the templates are not
-touched); the Kafka-engine peer (stage 4) needs both, the platform ignores them.
+developer's stack or the tests' (the broker's KRaft controller port is LocalBroker's default
+unless HOTLINE_BROKER_CONTROLLER_PORT is set). One ClickHouse override goes into the private
+config dir (the server merges etc/users.d into the rendered users.xml; the template is not
+touched): the Kafka-engine peer (stage 4) needs it, the platform ignores it. The engine itself
+runs with ClickHouse's default librdkafka settings (the stack's config has no <kafka> section).
 """
 
 from __future__ import annotations
@@ -23,11 +25,6 @@ DEFAULTS = {
     "HOTLINE_INGEST_PORT": "18880", "HOTLINE_API_PORT": "18890", "HOTLINE_AGGREGATE_PORT": "16866",
     "HOTLINE_ENV": "development",
 }
-# Tansu answers a consumer's first JoinGroup only after half its session timeout; librdkafka
-# 2.0's default (45 s) made the engine wait 23 s before reading a message (measured).
-KAFKA_OVERRIDE = """<?xml version="1.0"?>
-<yandex><kafka><session_timeout_ms>6000</session_timeout_ms></kafka></yandex>
-"""
 # The Kafka engine parses with the default profile's settings; this one lets JSONEachRow map
 # the `data` object onto `data.<key>` columns. It changes nothing for inputs that parse without it.
 PROFILE_OVERRIDE = """<?xml version="1.0"?>
@@ -46,11 +43,9 @@ def bench_stack(workers: int, say=print) -> Iterator[stack.Settings]:
     os.environ["HOTLINE_AGGREGATE_WORKERS"] = str(workers)
     s = stack.Settings.from_env()
     stack.down(s, purge=True, say=lambda line: None)
-    etc = LocalClickHouse(s.stack, s.clickhouse).config_path.parent
-    for sub, name, text in (("config.d", "bench-kafka.xml", KAFKA_OVERRIDE),
-                            ("users.d", "bench-profile.xml", PROFILE_OVERRIDE)):
-        (etc / sub).mkdir(parents=True, exist_ok=True)
-        (etc / sub / name).write_text(text)
+    users_d = LocalClickHouse(s.stack, s.clickhouse).config_path.parent / "users.d"
+    users_d.mkdir(parents=True, exist_ok=True)
+    (users_d / "bench-profile.xml").write_text(PROFILE_OVERRIDE)
     try:
         stack.up(s, say=lambda line: say("  " + line))
         yield s
