@@ -1,27 +1,42 @@
-"""bench/load.py's measuring side: the target rate's derivation, the event pool, what a phase
-recorded (latencies, failures, backlog samples) and how the backlog is read (ClickHouse rows
-against accepted events; the aggregate worker's consumer lag gauge)."""
+"""bench/load.py's measuring side: the target rate's derivation, the event pool and the wrk body
+files made from it, how a wrk run is started and read, what the pipeline did meanwhile
+(ingest's accepted events against ClickHouse's rows, the aggregate worker's consumer lag, CPU
+per process), and the analysis of a step series (the saturation point).
+
+The pure parts (derive_rate aside) are unit-tested in tests/unit/test_bench_load.py.
+"""
 
 from __future__ import annotations
 
-import asyncio
+import json
+import math
 import os
+import subprocess
+import threading
 import time
+import urllib.request
 from collections import Counter
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 import orjson
 
-from bench.stages.common import scrape
+from bench.stages.common import cpu_s, metric_sum
 from hotline.settings import ClickHouseSettings
 from hotline.simulator import rhythm
 from hotline.simulator.generator import generate
 from hotline.storage.client import connect
 
 YEAR = 2023
+SINGLE = "application/cloudevents+json"
+BATCH = "application/cloudevents-batch+json"
+MARKER = b"@@"  # the start of every id and subject in a body file; the wrk script replaces it
+LUA = Path(__file__).resolve().parent / "load" / "events.lua"
 
+
+# ---------------------------------------------------------------- the events and the target rate
 
 def event_pool(doc: dict[str, Any], scale: float) -> tuple[list[bytes], dict[str, Any]]:
     """The simulator's 2023 stream at `scale`, serialized, and per clock hour how many events."""
@@ -66,128 +81,329 @@ def derive_rate(doc: dict[str, Any], factor: float, pool_info: dict[str, Any]) -
     }
 
 
-def pct(values: list[float], p: float) -> float:
-    if not values:
-        return float("nan")
-    s = sorted(values)
-    return s[min(len(s) - 1, int(round(p / 100 * (len(s) - 1))))]
+def marked(event: bytes) -> bytes:
+    """The event with MARKER put in front of its id and its subject (the wrk script replaces the
+    marker by a per-request prefix, so ids stay unique however often the list is cycled, and
+    each cycle is a new set of calls and tickets)."""
+    e = orjson.loads(event)
+    if MARKER.decode() in event.decode():
+        raise ValueError(f"the marker {MARKER!r} occurs in an event already: {event[:200]!r}")
+    e["id"] = MARKER.decode() + e["id"]
+    e["subject"] = MARKER.decode() + e["subject"]
+    return orjson.dumps(e)
+
+
+def write_bodies(events: list[bytes], path: Path, per_body: int, array: bool | None = None) -> dict[str, Any]:
+    """Request bodies of `marked` events, one a line: single events (a structured-mode event;
+    `array` False, the default for `per_body` 1) or JSON arrays of `per_body` consecutive
+    events (batch mode; the last, shorter group is left out)."""
+    array = per_body > 1 if array is None else array
+    if per_body > 1 and not array:
+        raise ValueError("a body of more than one event is a JSON array")
+    if per_body < 1:
+        raise ValueError("per_body must be at least 1")
+    n = len(events) // per_body
+    if n == 0:
+        raise ValueError(f"{len(events)} events cannot fill one body of {per_body}")
+    total = 0
+    with path.open("wb") as f:
+        for k in range(n):
+            group = events[k * per_body:(k + 1) * per_body]
+            body = b"[" + b",".join(group) + b"]" if array else group[0]
+            total += len(body)
+            f.write(body + b"\n")
+    return {"path": str(path), "bodies": n, "events_per_body": per_body, "array": array,
+            "bytes_avg": round(total / n)}
+
+
+def phase1_split(rate: float, singles: float, max_batch: int) -> dict[str, Any]:
+    """Phase 1's two fixed-rate streams: `singles` of the events one per request, the rest in
+    batches of what a second gathers (at least 1, at most `max_batch`)."""
+    single_rate = rate * singles
+    batch_events_rate = rate - single_rate
+    batch = max(1, min(max_batch, round(batch_events_rate)))
+    return {"single_requests_per_s": round(single_rate, 4), "batch_events_per_request": batch,
+            "batch_requests_per_s": round(batch_events_rate / batch, 4) if batch_events_rate > 0 else 0.0,
+            "events_per_s": rate}
+
+
+# ---------------------------------------------------------------- one wrk run
+
+def wrk_argv(url: str, bodies: Path, content_type: str, per_body: int, tag: str, token: str,
+             connections: int, threads: int, send_s: float, grace_s: float,
+             rate: float | None = None, wrk: str = "wrk") -> list[str]:
+    """wrk's command line: `connections` over `threads`, new requests for `send_s` seconds, then
+    `grace_s` for the answers still owed (wrk's -d is their sum, whole seconds). The timeout
+    is longer than the run: wrk counts a connection that its delay() holds back as timed out,
+    and the latency figures tell slow requests anyway."""
+    threads = max(1, min(threads, connections))
+    duration = math.ceil(send_s + grace_s)
+    argv = [wrk, f"-t{threads}", f"-c{connections}", f"-d{duration}s", "--timeout", f"{duration + 60}s",
+            "-s", str(LUA), url, "--", str(bodies), content_type, str(per_body), tag, token,
+            f"{send_s:g}", str(threads)]
+    if rate is not None:
+        argv.append(f"{rate:.6g}")
+    return argv
+
+
+def parse_wrk(stdout: str) -> dict[str, Any]:
+    """The WRK_RESULT line of the script's done(), latencies turned into milliseconds."""
+    for line in stdout.splitlines():
+        if line.startswith("WRK_RESULT "):
+            r = json.loads(line[len("WRK_RESULT "):])
+            r["latency_ms"] = {k: round(v / 1000, 2) for k, v in r.pop("latency_us").items()}
+            r["socket_errors"] = sum(r["errors"].values())
+            return r
+    raise ValueError("no WRK_RESULT line in wrk's output:\n" + stdout[-2000:])
+
+
+# ---------------------------------------------------------------- the pipeline while wrk runs
+
+def ingest_accepted(metrics_text: str) -> int:
+    """Events ingest answered accepted, from its /metrics (hotline_ingest_events, status
+    "accepted", summed over producers and source prefixes)."""
+    lines = [ln for ln in metrics_text.splitlines() if 'status="accepted"' in ln]
+    return int(metric_sum("\n".join(lines), "hotline_ingest_events_total"))
+
+
+def _get(url: str, timeout_s: float = 2.0) -> str | None:
+    try:
+        with urllib.request.urlopen(url, timeout=timeout_s) as r:
+            return r.read().decode()
+    except OSError:
+        return None
+
+
+class Pipeline:
+    """What ingest accepted (its counter) against what ClickHouse holds, and the worker's lag."""
+
+    def __init__(self, clickhouse: ClickHouseSettings, ingest_metrics: str, aggregate_metrics: str) -> None:
+        self.ch = connect(clickhouse)
+        self.lock = threading.Lock()  # one clickhouse-driver connection, two threads
+        self.ingest_metrics, self.aggregate_metrics = ingest_metrics, aggregate_metrics
+
+    def query(self, sql: str, params: dict | None = None) -> Any:
+        with self.lock:
+            return self.ch.execute(sql, params or {})[0][0]
+
+    def stored(self) -> int:
+        return self.query("SELECT count() FROM hotline.events")
+
+    def stored_distinct(self, tag: str | None = None) -> int:
+        if tag is None:
+            return self.query("SELECT uniqExact(source, id) FROM hotline.events")
+        return self.query("SELECT uniqExact(source, id) FROM hotline.events WHERE startsWith(id, %(p)s)",
+                          {"p": tag + "."})
+
+    def accepted(self) -> int | None:
+        text = _get(self.ingest_metrics)
+        return None if text is None else ingest_accepted(text)
+
+    def lag(self) -> int | None:
+        text = _get(self.aggregate_metrics)
+        return None if text is None else int(metric_sum(text, "hotline_aggregate_consumer_lag_messages"))
+
+    def wait_caught_up(self, timeout_s: float) -> float | None:
+        """Seconds until ClickHouse held as many rows as ingest accepted events (None: not
+        within `timeout_s`)."""
+        start = time.monotonic()
+        while time.monotonic() - start < timeout_s:
+            accepted = self.accepted()
+            if accepted is not None and self.stored() >= accepted:
+                return time.monotonic() - start
+            time.sleep(0.25)
+        return None
 
 
 @dataclass
-class Phase:
-    name: str
-    rate: float
-    seconds: float
-    latencies: dict[str, list[float]] = field(default_factory=lambda: {"single": [], "batch": []})
-    accepted: int = 0
-    requests: int = 0
-    failures: Counter[str] = field(default_factory=Counter)
-    samples: list[tuple[float, int | None, int]] = field(default_factory=list)  # (t, kafka lag, backlog)
-    started: float = field(default_factory=time.monotonic)
-    wall_s: float = 0.0
-    caught_up_s: float | None = None
-    load_average: float | None = None  # the machine's 1-minute load average when the phase ended
+class Row:
+    """One sample: seconds on the sampler's clock, ingest's accepted events, ClickHouse's rows,
+    the consumer lag, CPU seconds so far per process, and the machine's (busy, total) ticks."""
 
-    def record(self, kind: str, latency_s: float, n: int, ok: bool, error: str | None) -> None:
-        self.requests += 1
-        self.latencies[kind].append(latency_s)
-        if ok:
-            self.accepted += n
-        else:
-            self.failures[(error or "?")[:120]] += 1
+    t: float
+    accepted: int | None
+    stored: int
+    lag: int | None
+    cpu: dict[str, float] = field(default_factory=dict)
+    machine: tuple[int, int] = (0, 0)
 
-    def finish(self) -> None:
-        self.wall_s = time.monotonic() - self.started
-        self.load_average = round(os.getloadavg()[0], 2)
 
-    @property
-    def failed(self) -> int:
-        return sum(self.failures.values())
+@dataclass
+class Samples:
+    rows: list[Row] = field(default_factory=list)
 
-    def all_latencies(self) -> list[float]:
-        return self.latencies["single"] + self.latencies["batch"]
+    def window(self, start: float = 0.0, end: float | None = None) -> list[Row]:
+        return [r for r in self.rows if r.t >= start - 0.5 and (end is None or r.t <= end + 0.5)]
 
-    def backlog_growth(self) -> int:
-        """Backlog at the end of the step minus at its middle (events)."""
-        if len(self.samples) < 4:
-            return 0
-        return self.samples[-1][2] - self.samples[len(self.samples) // 2][2]
+    def backlog(self, start: float = 0.0) -> list[tuple[float, int]]:
+        """(seconds since `start`, accepted − stored) from `start` on."""
+        return [(r.t - start, r.accepted - r.stored) for r in self.window(start) if r.accepted is not None]
 
-    def saturated(self, p99_limit_ms: float) -> str | None:
-        p99 = pct(self.all_latencies(), 99) * 1000
-        if self.failed:
-            return f"{self.failed} failed requests ({next(iter(self.failures))})"
-        if p99 > p99_limit_ms:
-            return f"ingest p99 {p99:.0f} ms > {p99_limit_ms:g} ms"
-        end = self.samples[-1][2] if self.samples else 0
-        if self.backlog_growth() > 0.05 * self.rate * self.seconds / 2 and end > 2 * self.rate:
-            return f"backlog growing: +{self.backlog_growth():,} events in the step's second half, {end:,} at its end"
-        return None
-
-    def summary(self) -> dict[str, Any]:
-        ms = {k: {"requests": len(v), "p50": _ms(pct(v, 50)), "p95": _ms(pct(v, 95)), "p99": _ms(pct(v, 99)),
-                  "max": _ms(max(v)) if v else None} for k, v in self.latencies.items()}
-        lat = self.all_latencies()
-        lags = [s[1] for s in self.samples if s[1] is not None]
-        return {
-            "name": self.name, "target_events_per_s": self.rate, "seconds": round(self.wall_s, 1),
-            "requests": self.requests, "accepted_events": self.accepted,
-            "achieved_events_per_s": round(self.accepted / self.wall_s, 1) if self.wall_s else None,
-            "failed_requests": self.failed, "failures": dict(self.failures.most_common(5)),
-            "latency_ms": {"all": {"p50": _ms(pct(lat, 50)), "p95": _ms(pct(lat, 95)), "p99": _ms(pct(lat, 99))}, **ms},
-            "consumer_lag_messages": {"max": max(lags) if lags else None, "end": lags[-1] if lags else None},
-            "backlog_events": {"max": max((s[2] for s in self.samples), default=None),
-                               "end": self.samples[-1][2] if self.samples else None,
-                               "growth_second_half": self.backlog_growth()},
-            "caught_up_after_s": self.caught_up_s,
-            "load_average_1m_end": self.load_average,
+    def summary(self, start: float = 0.0, end: float | None = None) -> dict[str, Any]:
+        """Backlog (accepted − stored), lag, rates of accepted and stored events, and the cores
+        each process used, over the rows from `start` to `end` (the sending window; seconds on
+        the samples' clock)."""
+        rows = self.window(start, end)
+        backlog = [(r.t - start, r.accepted - r.stored) for r in rows if r.accepted is not None]
+        lags = [r.lag for r in rows if r.lag is not None]
+        out: dict[str, Any] = {
+            "backlog_events": {"max": max((b for _, b in backlog), default=None),
+                               "end": backlog[-1][1] if backlog else None,
+                               "growth_second_half": backlog_growth(backlog)},
+            "consumer_lag_messages": {"max": max(lags, default=None), "end": lags[-1] if lags else None},
         }
-
-    def line(self) -> str:
-        s = self.summary()
-        a = s["latency_ms"]["all"]
-        return (f"{self.name:<14} target {self.rate:>9.1f}/s achieved {s['achieved_events_per_s']:>9}/s "
-                f"p50 {a['p50']} p95 {a['p95']} p99 {a['p99']} ms failed {self.failed} "
-                f"lag max {s['consumer_lag_messages']['max']} backlog end {s['backlog_events']['end']} "
-                f"load {s['load_average_1m_end']}")
-
-
-def _ms(seconds: float) -> float | None:
-    return None if seconds != seconds else round(seconds * 1000, 1)
+        if len(rows) >= 2 and rows[-1].t > rows[0].t:
+            first, last = rows[0], rows[-1]
+            dt = last.t - first.t
+            both = first.accepted is not None and last.accepted is not None
+            out["ingest_events_per_s"] = round((last.accepted - first.accepted) / dt, 1) if both else None
+            out["clickhouse_events_per_s"] = round((last.stored - first.stored) / dt, 1)
+            out["cores_used"] = {n: round((last.cpu[n] - first.cpu[n]) / dt, 2) for n in last.cpu if n in first.cpu}
+            busy, total = last.machine[0] - first.machine[0], last.machine[1] - first.machine[1]
+            out["machine_busy_pct"] = round(100 * busy / total, 1) if total > 0 else None
+        return out
 
 
-class Backlog:
-    """Events accepted by ingest but not yet in ClickHouse, and the worker's consumer lag."""
+def backlog_growth(backlog: list[tuple[float, int]]) -> int:
+    """Backlog at the end of the run minus at its middle (events); 0 with fewer than 4 samples."""
+    if len(backlog) < 4:
+        return 0
+    return backlog[-1][1] - backlog[len(backlog) // 2][1]
 
-    def __init__(self, clickhouse: ClickHouseSettings, metrics_url: str) -> None:
-        self.ch = connect(clickhouse)
-        self.metrics_url = metrics_url
-        self.accepted_done = 0  # accepted in the phases that finished
 
-    def stored(self) -> int:
-        return self.ch.execute("SELECT count() FROM hotline.events")[0][0]
-
-    def stored_distinct(self) -> int:
-        return self.ch.execute("SELECT uniqExact(source, id) FROM hotline.events")[0][0]
-
-    def kafka_lag(self) -> int | None:
-        lag = scrape(self.metrics_url, "hotline_aggregate_consumer_lag_messages")
-        return None if lag is None else int(lag)
-
-    async def sample_every(self, every_s: float, phase: Phase) -> None:
-        while True:
-            stored, lag = await asyncio.gather(asyncio.to_thread(self.stored), asyncio.to_thread(self.kafka_lag))
-            phase.samples.append((time.monotonic() - phase.started, lag, self.accepted_done + phase.accepted - stored))
-            await asyncio.sleep(every_s)
-
-    def close_phase(self, phase: Phase) -> None:
-        self.accepted_done += phase.accepted
-
-    def wait_caught_up(self, timeout_s: float) -> float | None:
-        """Seconds until ClickHouse held every accepted event (None: not within `timeout_s`)."""
-        start = time.monotonic()
-        while time.monotonic() - start < timeout_s:
-            if self.stored_distinct() >= self.accepted_done:
-                return round(time.monotonic() - start, 1)
-            time.sleep(1)
+def fell_behind(backlog: list[tuple[float, int]], events_per_s: float) -> str | None:
+    """Why the pipeline did not keep up with ingest during a run, or None: the backlog grew in
+    the run's second half by more than 5 % of what ingest took then and ended above 2 s of it."""
+    if len(backlog) < 4 or events_per_s <= 0:
         return None
+    half_s = backlog[-1][0] - backlog[len(backlog) // 2][0]
+    growth, end = backlog_growth(backlog), backlog[-1][1]
+    if growth > 0.05 * events_per_s * half_s and end > 2 * events_per_s:
+        return f"backlog grew by {growth:,} events in the second half, {end:,} at the end"
+    return None
+
+
+def drained_after(backlog: list[tuple[float, int]], window_s: float, run_end_s: float,
+                  waited_s: float | None) -> float | None:
+    """Seconds from the end of the sending window until ClickHouse held every accepted event:
+    the first sample after the window with no backlog, else the rest of the run plus what the
+    wait after it took (`waited_s`; None: not caught up then either)."""
+    for t, b in backlog:
+        if t >= window_s and b <= 0:
+            return round(t - window_s, 1)
+    if waited_s is None:
+        return None
+    return round(max(0.0, run_end_s - window_s) + waited_s, 1)
+
+
+def machine_ticks() -> tuple[int, int]:
+    """(busy, total) clock ticks of all cores so far (/proc/stat; idle and iowait are not busy)."""
+    f = [int(x) for x in open("/proc/stat").readline().split()[1:]]
+    return sum(f) - f[3] - f[4], sum(f)
+
+
+class Sampler(threading.Thread):
+    """Samples the pipeline and the CPU of `pids` (name → pid; more may be added while it runs)
+    every `every_s` seconds."""
+
+    def __init__(self, pipeline: Pipeline, pids: dict[str, int], every_s: float = 1.0) -> None:
+        super().__init__(name="load-sampler", daemon=True)
+        self.pipeline, self.pids, self.every_s = pipeline, dict(pids), every_s
+        self.samples = Samples()
+        self.stop = threading.Event()
+        self.t0 = time.monotonic()
+
+    def run(self) -> None:
+        k = 0
+        while not self.stop.is_set():
+            try:
+                t = time.monotonic() - self.t0
+                cpu = {n: cpu_s(p) for n, p in list(self.pids.items())}
+                machine = machine_ticks()
+                accepted, stored, lag = self.pipeline.accepted(), self.pipeline.stored(), self.pipeline.lag()
+                self.samples.rows.append(Row(round(t, 2), accepted, stored, lag, cpu, machine))
+            except Exception:  # noqa: BLE001 - a missed sample is not worth stopping the run
+                pass
+            k += 1
+            self.stop.wait(max(0.0, self.t0 + k * self.every_s - time.monotonic()))
+
+
+def run_wrk(argv: list[str] | list[list[str]], pipeline: Pipeline, pids: dict[str, int]) -> dict[str, Any]:
+    """One wrk run (or several at once: `argv` a list of command lines) with the pipeline and
+    the CPU of the stack's processes and of wrk sampled every second; the parsed results, in
+    `argv`'s order, each with its sending window's start on the samples' clock (`start_s`)."""
+    many = argv if argv and isinstance(argv[0], list) else [argv]
+    sampler = Sampler(pipeline, pids)
+    sampler.start()
+    procs = [subprocess.Popen(a, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for a in many]
+    for k, p in enumerate(procs):
+        sampler.pids[f"wrk{k + 1 if len(procs) > 1 else ''}"] = p.pid
+    outs = [p.communicate() for p in procs]
+    run_s = time.monotonic() - sampler.t0
+    sampler.stop.set()
+    sampler.join()
+    results = []
+    for p, (out, err), a in zip(procs, outs, many):
+        if p.returncode != 0:
+            raise RuntimeError(f"{' '.join(a)} exited {p.returncode}:\n{out[-2000:]}{err[-2000:]}")
+        r = parse_wrk(out)
+        r["start_s"] = r["start_monotonic_s"] - sampler.t0
+        results.append(r)
+    return {"wrk": results, "samples": sampler.samples, "run_s": run_s,
+            "load_average_1m_end": round(os.getloadavg()[0], 2)}
+
+
+# ---------------------------------------------------------------- a step series
+
+def step_record(kind: str, connections: int, per_body: int, wrk: dict[str, Any]) -> dict[str, Any]:
+    """A closed-loop step's figures from its parsed wrk result."""
+    window = wrk["window_s"] or float("nan")
+    return {
+        "series": kind, "connections": connections, "events_per_request": per_body,
+        "requests": wrk["answered"], "requests_per_s": round(wrk["requests_per_s"], 1),
+        "accepted_events": wrk["accepted_events"],
+        "events_per_s": round(wrk["accepted_events"] / window, 1) if window == window else None,
+        "latency_ms": wrk["latency_ms"],
+        "errors": wrk["socket_errors"], "socket_errors": wrk["errors"], "non200": wrk["non200"],
+        "partial": wrk["partial"], "error_sample": wrk["sample"] or None,
+        "unanswered": wrk.get("unanswered", 0), "window_s": wrk["window_s"],
+    }
+
+
+def analyse(steps: list[dict[str, Any]], p99_limit_ms: float = 100.0, knee: float = 0.9) -> dict[str, Any]:
+    """A closed-loop series (connections ascending). `peak`: the step of most events/s.
+    `saturation`: the first step that reached `knee` of that (past it, more connections add
+    queueing, not throughput). `within_limits`: the last step, before any failing one, with no
+    error, no non-200 or partial answer, no request left unanswered and p99 at most
+    `p99_limit_ms`. `pipeline`: the fastest step
+    during which the pipeline kept up with ingest (backlog not growing) and the first during
+    which it did not, plus the fastest insert rate ClickHouse showed."""
+    if not steps:
+        return {}
+    pick = ("connections", "requests_per_s", "events_per_s", "latency_ms", "errors", "non200")
+
+    def brief(s: dict[str, Any] | None) -> dict[str, Any] | None:
+        return None if s is None else {k: s[k] for k in pick}
+
+    peak = max(steps, key=lambda s: s["events_per_s"] or 0)
+    saturation = next(s for s in steps if (s["events_per_s"] or 0) >= knee * (peak["events_per_s"] or 0))
+    within = None
+    for s in steps:
+        if s["errors"] or s["non200"] or s["partial"] or s["unanswered"] or s["latency_ms"]["p99"] > p99_limit_ms:
+            break
+        within = s
+    kept = [s for s in steps if s.get("pipeline_fell_behind") is None]
+    behind = next((s for s in steps if s.get("pipeline_fell_behind")), None)
+    ch_rates = [s["pipeline"].get("clickhouse_events_per_s") or 0 for s in steps if "pipeline" in s]
+    return {
+        "peak": brief(peak), "saturation": brief(saturation), "within_limits": brief(within),
+        "criteria": f"saturation: the first step reaching {knee:.0%} of the peak's events/s; within limits: "
+                    f"no error or non-200 answer and p99 <= {p99_limit_ms:g} ms",
+        "pipeline": {
+            "kept_up_up_to_events_per_s": max((s["events_per_s"] or 0 for s in kept), default=None),
+            "fell_behind_from": None if behind is None else {
+                "connections": behind["connections"], "events_per_s": behind["events_per_s"],
+                "why": behind["pipeline_fell_behind"]},
+            "clickhouse_events_per_s_max": max(ch_rates, default=None),
+        },
+    }
