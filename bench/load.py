@@ -332,7 +332,9 @@ def main() -> None:
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     say(f"written to {args.out} after {result['duration_s']} s")
-    failed = (phase1 is not None and not phase1["passed"]) or lost or stored_total != ingest_total
+    # Fewer stored than accepted is a loss. More is not: a request answered 503 after the publish
+    # timeout may have written some of its events (the answer says so), and they are kept.
+    failed = (phase1 is not None and not phase1["passed"]) or lost or stored_total < ingest_total
     raise SystemExit(1 if failed else 0)
 
 
