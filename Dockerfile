@@ -1,5 +1,6 @@
 # syntax=docker/dockerfile:1
-# One image for ingest, aggregate, api and `hotline migrate` (docker-compose.yml picks the command).
+# One image for ingest, aggregate, api and the schema migrations (docker-compose.yml picks the
+# command; the default applies the migrations).
 FROM python:3.11-slim
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
@@ -9,16 +10,20 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 
 WORKDIR /app
 
-# README.m[d]: copied when present (pyproject names it), without failing the build when not.
-COPY pyproject.toml constraints.txt README.m[d] ./
+# The runtime only: packages `hotline` and `services`, the event schemas, and exactly the
+# dependencies pyproject.toml lists for the runtime ([project] dependencies, not the tools or
+# test extras), at the versions the test suite last passed with (constraints.txt,
+# scripts/lock.sh). No simulator, local stack, benchmark or test code or dependency.
+COPY pyproject.toml constraints.txt ./
+RUN python -c "import tomllib; print('\\n'.join(tomllib.load(open('pyproject.toml', 'rb'))['project']['dependencies']))" \
+      > runtime-requirements.txt \
+    && pip install -c constraints.txt -r runtime-requirements.txt
 COPY hotline/ hotline/
 COPY services/ services/
 COPY schemas/ schemas/
-# The versions the test suite last passed with (constraints.txt, scripts/lock.sh).
-RUN pip install -c constraints.txt . && rm -rf build ./*.egg-info
 
-# The code runs from /app, not from the installed copy: hotline.settings.REPO_ROOT is the folder
-# above the package, and the shared files beside it (schemas/) are found from there.
+# The code runs from /app (not installed): hotline.settings.REPO_ROOT is the folder above the
+# package, and the shared files beside it (schemas/) are found from there.
 ENV PYTHONPATH=/app \
     HOTLINE_STATE_DIR=/var/lib/hotline/state
 
@@ -32,4 +37,4 @@ USER hotline
 WORKDIR /var/lib/hotline
 
 EXPOSE 8080 8090 6066
-CMD ["hotline", "--help"]
+CMD ["python", "-m", "hotline.storage", "migrate"]

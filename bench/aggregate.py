@@ -44,16 +44,16 @@ os.environ.update(BENCH_ENV)
 
 from bench.stages.common import cpu_s, scrape  # noqa: E402
 from bench.stages.stack import clickhouse_pid  # noqa: E402
-from hotline.stack import stack  # noqa: E402
-from hotline.stack.server import start_together  # noqa: E402
-from hotline.stack.services import SERVICES, LocalService  # noqa: E402
+from tooling.stack import stack  # noqa: E402
+from tooling.stack.server import start_together  # noqa: E402
+from tooling.stack.services import SERVICES, LocalService  # noqa: E402
 from hotline.storage.client import connect  # noqa: E402
 from tests.support import bulk  # noqa: E402
 from tests.support.pipeline import produce  # noqa: E402
-from hotline.simulator import profile  # noqa: E402
-from hotline.simulator.catchup import folded  # noqa: E402
-from hotline.simulator.generator import Stats, generate  # noqa: E402
-from hotline.simulator.period import between  # noqa: E402
+from tooling.simulator import profile  # noqa: E402
+from tooling.simulator.catchup import folded  # noqa: E402
+from tooling.simulator.generator import Stats, generate  # noqa: E402
+from tooling.simulator.period import between  # noqa: E402
 
 # Events of one simulated day at Huai'an's 2023 volume: 1.45 M tickets and 1.58 M calls a year,
 # ~3 events a call and ~4 a ticket.

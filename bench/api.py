@@ -59,8 +59,8 @@ BENCH_ENV = {
 os.environ.update(BENCH_ENV)
 
 from hotline.settings import ClickHouseSettings, StackSettings  # noqa: E402
-from hotline.stack.clickhouse_server import LocalClickHouse  # noqa: E402
-from hotline.stack.services import SERVICES, LocalService  # noqa: E402
+from tooling.stack.clickhouse_server import LocalClickHouse  # noqa: E402
+from tooling.stack.services import SERVICES, LocalService  # noqa: E402
 from hotline.storage.client import connect  # noqa: E402
 from hotline.storage.migrate import migrate  # noqa: E402
 from hotline.storage import compaction  # noqa: E402

@@ -41,7 +41,7 @@ sys.path.insert(0, str(REPO))
 from bench.stages.common import cpu_model  # noqa: E402
 from hotline import broker  # noqa: E402
 from hotline.settings import KafkaSettings, StackSettings  # noqa: E402
-from hotline.stack.broker_server import LocalBroker, LocalKafkaSettings  # noqa: E402
+from tooling.stack.broker_server import LocalBroker, LocalKafkaSettings  # noqa: E402
 
 TOKEN = "dev-token"
 STRUCTURED = "application/cloudevents+json"
@@ -162,7 +162,7 @@ def main() -> None:
     try:
         br.start()
         broker.ensure_topics(kafka)
-        # Exactly the command `hotline up` runs (hotline/stack/services.py).
+        # Exactly the command `hotline up` runs (tooling/stack/services.py).
         with open(state / "ingest.log", "wb") as log:
             server = subprocess.Popen(
                 [sys.executable, "-m", "uvicorn", "services.ingest.app:app", "--host", "127.0.0.1",

@@ -80,7 +80,7 @@ def say(line: str) -> None:
 
 
 def hotline(*args: str) -> None:
-    r = subprocess.run([sys.executable, "-m", "hotline.cli", *args], cwd=REPO, capture_output=True, text=True)
+    r = subprocess.run([sys.executable, "-m", "tooling.cli", *args], cwd=REPO, capture_output=True, text=True)
     if r.returncode != 0:
         raise SystemExit(f"hotline {' '.join(args)} failed:\n{r.stdout}{r.stderr}")
 
@@ -94,7 +94,7 @@ def commit() -> str:
 
 
 def stack_pids() -> dict[str, int]:
-    from hotline.stack import stack
+    from tooling.stack import stack
 
     return {c.name: c.pid for c in stack.status(stack.Settings.from_env()) if c.pid}
 

@@ -3,7 +3,7 @@ files made from it, how a wrk run is started and read, what the pipeline did mea
 (ingest's accepted events against ClickHouse's rows, the aggregate worker's consumer lag, CPU
 per process), and the analysis of a step series (the saturation point).
 
-The pure parts (derive_rate aside) are unit-tested in tests/unit/test_bench_load.py.
+The pure parts (derive_rate aside) are unit-tested in tests/unit/bench/test_bench_load.py.
 """
 
 from __future__ import annotations
@@ -25,8 +25,8 @@ import orjson
 
 from bench.stages.common import cpu_s, metric_sum
 from hotline.settings import ClickHouseSettings
-from hotline.simulator import rhythm
-from hotline.simulator.generator import generate
+from tooling.simulator import rhythm
+from tooling.simulator.generator import generate
 from hotline.storage.client import connect
 
 YEAR = 2023

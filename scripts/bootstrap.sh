@@ -7,11 +7,11 @@ cd "$(dirname "$0")/.."
 
 APT_PACKAGES=(clickhouse-server clickhouse-client)
 # The printable report is checked in Debian's headless Chromium
-# (tests/integration/test_report_html_chromium.py); a CJK font lets it draw the Chinese text
+# (tests/integration/api/test_report_html_chromium.py); a CJK font lets it draw the Chinese text
 # instead of empty boxes. A chromium already on PATH is used as it is.
 command -v chromium >/dev/null || APT_PACKAGES+=(chromium)
 APT_PACKAGES+=(fonts-noto-cjk)
-# promtool checks and unit-tests the alert rules (tests/integration/test_prometheus_rules.py);
+# promtool checks and unit-tests the alert rules (tests/integration/deploy/test_prometheus_rules.py);
 # Debian ships it in the server's package. Only the binaries are wanted: no daemon (see below).
 APT_PACKAGES+=(prometheus)
 # The local broker is Apache Kafka, run from its Maven Central jars (scripts/fetch-kafka.sh) on
@@ -19,7 +19,7 @@ APT_PACKAGES+=(prometheus)
 command -v java >/dev/null || APT_PACKAGES+=(openjdk-17-jre-headless)
 command -v mvn >/dev/null || APT_PACKAGES+=(maven)
 # kcat (librdkafka, the client under most non-Java producers) publishes to the local broker in
-# tests/integration/test_kcat.py; wrk measures ingest from outside (bench/load.py).
+# tests/integration/ingest/test_kcat.py; wrk measures ingest from outside (bench/load.py).
 APT_PACKAGES+=(kcat wrk)
 
 missing=()
@@ -61,7 +61,7 @@ PY=${PYTHON:-$(command -v python3.11 || command -v python3)}
 stamp=.venv/.installed-$(cat pyproject.toml constraints.txt | sha256sum | cut -c1-16)
 if [ ! -f "$stamp" ]; then
   echo "bootstrap: installing Python packages into .venv (pinned by constraints.txt)"
-  .venv/bin/pip install -q --disable-pip-version-check -c constraints.txt -e '.[test]'
+  .venv/bin/pip install -q --disable-pip-version-check -c constraints.txt -e '.[tools,test]'
   rm -f .venv/.installed-*; touch "$stamp"
 fi
 

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Installs the Compose Specification JSON Schema where tests/unit/test_compose.py looks for it:
+# Installs the Compose Specification JSON Schema where tests/unit/deploy/test_compose.py looks for it:
 #   <venv>/share/compose-spec/compose-spec.json
 # usage: scripts/fetch-compose-schema.sh [VENV]     (VENV defaults to <repo root>/.venv)
 #

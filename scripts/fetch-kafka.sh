@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
-# Apache Kafka's jars for the local stack, from Maven Central (hotline/stack/kafka/pom.xml), into
+# Apache Kafka's jars for the local stack, from Maven Central (tooling/stack/kafka/pom.xml), into
 # VENV/share/kafka/lib. Maven keeps its downloads in ~/.m2, so a second fetch is quick; the copy
 # is redone only when the pom changed. Usage: scripts/fetch-kafka.sh .venv
 set -euo pipefail
 cd "$(dirname "$0")/.."
 venv=${1:-.venv}
-pom=hotline/stack/kafka/pom.xml
+pom=tooling/stack/kafka/pom.xml
 dest="$venv/share/kafka"
 stamp="$dest/.fetched-$(sha256sum "$pom" | cut -c1-16)"
 [ -f "$stamp" ] && exit 0

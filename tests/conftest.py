@@ -38,7 +38,7 @@ def pytest_collection_modifyitems(config, items):
 
 @pytest.fixture(scope="session")
 def stack_settings():
-    from hotline.stack.stack import Settings
+    from tooling.stack.stack import Settings
 
     return Settings.from_env()
 
@@ -46,7 +46,7 @@ def stack_settings():
 @pytest.fixture(scope="session")
 def local_stack(stack_settings):
     """The real local stack, up for the whole session; torn down even when tests fail."""
-    from hotline.stack import stack
+    from tooling.stack import stack
 
     lines: list[str] = []
     try:

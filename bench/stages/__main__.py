@@ -36,8 +36,8 @@ from bench.stages.report import write
 from bench.stages.stack import bench_stack, clickhouse_errors, clickhouse_pid
 from bench.stages.topics import messages
 from hotline.settings import REPO_ROOT, CitySettings
-from hotline.simulator import profile
-from hotline.stack import stack
+from tooling.simulator import profile
+from tooling.stack import stack
 
 PROFILE = "huaian-2023"
 
@@ -122,8 +122,8 @@ def ratios(stages: list[StageResult]) -> dict:
 
 def _latency(s, year: int) -> dict:
     from bench.stages import latency
-    from hotline.stack.services import SERVICES, LocalService
-    from hotline.simulator.settings import SimulatorSettings
+    from tooling.stack.services import SERVICES, LocalService
+    from tooling.simulator.settings import SimulatorSettings
 
     sim = SimulatorSettings()
     api = LocalService(s.stack, next(x for x in SERVICES if x.name == "api"))

@@ -34,7 +34,7 @@ import uvloop
 from bench.stages.common import cpu_s
 from bench.stages.measure_http import invalidate, live_load, pctl, summary
 from hotline.settings import ClickHouseSettings
-from hotline.simulator import rhythm
+from tooling.simulator import rhythm
 from hotline.storage.client import connect
 from services.aggregate.settings import AggregateSettings
 from services.api.settings import ApiSettings
@@ -87,7 +87,7 @@ def derived_rates(year: int = 2023) -> dict:
             "busiest_day_average_per_s": round(per_year * day / 86400, 3),
             "busiest_day_peak_hour_per_s": round(busy_rate(CITY_TICKETS, CITY_CALLS, EVENTS_PER_ENTITY, day, hour), 3),
             "how": f"({CITY_TICKETS:,} tickets + {CITY_CALLS:,} calls) × {EVENTS_PER_ENTITY} events each; busiest "
-                   f"day {day:.5f} of the year (hotline.simulator.rhythm without noise), its peak hour "
+                   f"day {day:.5f} of the year (tooling.simulator.rhythm without noise), its peak hour "
                    f"{hour:.4f} of the day (rhythm.HOURS)"}
 
 

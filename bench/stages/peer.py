@@ -24,7 +24,7 @@ from kafka.structs import OffsetAndMetadata
 from bench.stages.common import StageResult, measure
 from bench.stages.rows import DATA_FLAGS, DATA_STRINGS, ENVELOPE, create_table
 from hotline.settings import ClickHouseSettings, KafkaSettings
-from hotline.stack.process import tail
+from tooling.stack.process import tail
 from hotline.storage.client import connect
 
 STAGE = "4 peer: Kafka engine → rows"

@@ -21,15 +21,15 @@ from dataclasses import dataclass
 from typing import Any
 
 from bench.stages.common import StageResult, measure
-from hotline.simulator import catchup
-from hotline.simulator.compare import compare, summary
-from hotline.simulator.demo import fetch_report, report_params
-from hotline.simulator.run import RunResult, simulate
-from hotline.simulator.settings import SimulatorSettings
-from hotline.simulator.sinks import HttpSink
-from hotline.stack import stack
-from hotline.stack.server import start_together
-from hotline.stack.services import SERVICES, LocalService
+from tooling.simulator import catchup
+from tooling.simulator.compare import compare, summary
+from tooling.simulator.demo import fetch_report, report_params
+from tooling.simulator.run import RunResult, simulate
+from tooling.simulator.settings import SimulatorSettings
+from tooling.simulator.sinks import HttpSink
+from tooling.stack import stack
+from tooling.stack.server import start_together
+from tooling.stack.services import SERVICES, LocalService
 from hotline.settings import CitySettings
 from hotline.storage import work_calendar
 from hotline.storage.client import connect

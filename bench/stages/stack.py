@@ -15,8 +15,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from hotline.settings import REPO_ROOT
-from hotline.stack import stack
-from hotline.stack.clickhouse_server import LocalClickHouse
+from tooling.stack import stack
+from tooling.stack.clickhouse_server import LocalClickHouse
 
 DEFAULTS = {
     "HOTLINE_STATE_DIR": str(REPO_ROOT / ".state" / "bench-city"),

@@ -18,7 +18,7 @@ import pytest
 
 from hotline.contract import CALL_TYPES, EVENT_TYPES, InvalidEvent, validate_event
 from hotline.storage.client import connect
-from tests.integration.ingest_support import read_topic
+from tests.integration.ingest.ingest_support import read_topic
 from tests.support.abuse import SQL, event_of_row
 
 pytestmark = [pytest.mark.kafka, pytest.mark.clickhouse]

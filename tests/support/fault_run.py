@@ -21,10 +21,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from hotline.settings import ClickHouseSettings
-from hotline.simulator import catchup, profile
-from hotline.simulator.generator import Stats, generate
-from hotline.simulator.period import month
-from hotline.simulator.run import simulate
+from tooling.simulator import catchup, profile
+from tooling.simulator.generator import Stats, generate
+from tooling.simulator.period import month
+from tooling.simulator.run import simulate
 from hotline.storage.client import connect
 from hotline.tokens import DEV_TOKEN
 from tests.support.fault_sink import Fault, FaultingSink, RecordingHttpSink

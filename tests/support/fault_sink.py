@@ -15,7 +15,7 @@ from http.client import HTTPException
 
 import orjson
 
-from hotline.simulator.sinks import HttpSink, SendResult
+from tooling.simulator.sinks import HttpSink, SendResult
 
 
 class RecordingHttpSink(HttpSink):

@@ -19,7 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from hotline.stack.process import ManagedProcess
+from tooling.stack.process import ManagedProcess
 
 REPO = Path(__file__).resolve().parents[2]
 SERVICES = ("clickhouse", "broker", "ingest", "aggregate", "api")
@@ -62,7 +62,7 @@ class FaultStack:
 
     # -- the hotline command ---------------------------------------------------------------------
     def hotline(self, *args: str, timeout_s: float = 300) -> subprocess.CompletedProcess:
-        return subprocess.run([sys.executable, "-m", "hotline.cli", *args], env=self.env, cwd=REPO,
+        return subprocess.run([sys.executable, "-m", "tooling.cli", *args], env=self.env, cwd=REPO,
                               capture_output=True, text=True, timeout=timeout_s)
 
     def up(self) -> None:

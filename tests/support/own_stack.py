@@ -15,7 +15,7 @@ REPO = Path(__file__).resolve().parents[2]
 
 
 def hotline(env: dict[str, str], *args: str, timeout_s: float = 300) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "hotline.cli", *args], env=env, cwd=REPO,
+    return subprocess.run([sys.executable, "-m", "tooling.cli", *args], env=env, cwd=REPO,
                           capture_output=True, text=True, timeout=timeout_s)
 
 

@@ -1,5 +1,5 @@
 """A small hand-checked event set for the report tests: 2023 (the report year) and 2022 (its
-year-over-year base). tests/integration/test_api_report.py writes out the figures expected from
+year-over-year base). tests/integration/api/test_api_report.py writes out the figures expected from
 it, worked by hand from the comments below, not computed by the code under test.
 
 Calls 2023 (inbound, wait / talk in s): C1 10/300 (Mar), C2 40/720 (Mar), C3 abandoned at 20

@@ -1,4 +1,4 @@
-"""The Chinese labels report builders expect verbatim (as in hotline/simulator/profiles/huaian-2023.json),
+"""The Chinese labels report builders expect verbatim (as in tooling/simulator/profiles/huaian-2023.json),
 and the labels of the figures that file does not have, in the same style."""
 
 from __future__ import annotations
