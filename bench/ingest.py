@@ -11,7 +11,7 @@ stopped and the folder deleted at the end. Then:
    concurrent HTTP clients; accepted events / wall time (every answer must be 200);
 2. latency: `--singles` single-event requests, one after the other; p50 / p99 / max.
 
-Prints a table and writes docs/benchmarks/ingest.json. Targets (issue 4, 2 cores):
+Prints a table and writes docs/benchmarks/ingest.json. Targets (docs/performance.md, 2 cores):
 >= 20,000 events/s in batches, p99 of a single event <= 20 ms. Not a test: figures vary by machine.
 """
 
@@ -66,7 +66,7 @@ def events(n: int, run: str) -> list[dict]:
     for i in range(n):
         k = i % 5
         call, ticket = f"call-{run}-{i // 5:08d}", f"T{run}{i // 5:08d}"
-        # ids as producers send them (UUIDs), so events are about the ~360 B of ARCHITECTURE.md
+        # ids as producers send them (UUIDs), so events are about the ~360 B of docs/architecture.md
         base = {"specversion": "1.0", "id": str(uuid.uuid5(uuid.NAMESPACE_URL, f"{run}/{i}")),
                 "time": "2024-03-01T08:00:00.000+08:00", "datacontenttype": "application/json"}
         if k == 0:

@@ -1,4 +1,4 @@
-"""The event contract v1 (spec/EVENTS.md): one validation for every service.
+"""The event contract v1 (docs/events.md): one validation for every service.
 
 The rules live in JSON Schema files, `schemas/v1/envelope.json` and `schemas/v1/data/<type>.json`,
 so ingest, aggregate and the simulator's tests judge events by the same files. The schemas folder
@@ -9,7 +9,7 @@ Two validators per schema: fastjsonschema answers "valid?" on the hot path; only
 pays for jsonschema, which lists every violation with its path. Neither's messages are used: a
 rule is described from the schema (keyword, expected values, or a `$comment` beside a pattern or
 a `not`), never from the offending value, because `caller` is a citizen's phone number and must
-not reach logs or HTTP answers (ARCHITECTURE.md decision 7).
+not reach logs or HTTP answers (docs/architecture.md, decision 7).
 
 Patterns end in `$(?!\\n)`: Python's `$` also matches before a final newline, JSON Schema's does
 not. `format: date-time` is checked here (pattern + a real calendar date) by both validators.

@@ -1,4 +1,4 @@
-"""Fold one call's or one ticket's events into its facts (ARCHITECTURE.md decision 1).
+"""Fold one call's or one ticket's events into its facts (docs/architecture.md, decision 1).
 
 Every fact is a lattice join over the SET of the entity's events, so the result does not depend
 on order, duplicates or lateness: earliest offered/created, earliest answer, latest end, final

@@ -1,6 +1,6 @@
 """Personal data: a caller's phone number is replaced by a keyed hash before it is written anywhere.
 
-ARCHITECTURE.md decision 7: the first service that sees an event replaces `data.caller` by
+docs/architecture.md, decision 7: the first service that sees an event replaces `data.caller` by
 `data.caller_hash` = HMAC-SHA256(key, number) in lower-case hex. Ingest does it for events sent
 over HTTP; the aggregate worker does it for events published straight to Kafka. Both must use the
 same key so that one number gets one hash whichever way it came (counting repeat callers needs

@@ -132,7 +132,7 @@ MIN_KEY_BYTES = 32
 
 
 class PrivacySettings(BaseSettings):
-    """The HMAC key for caller numbers: one key for every service (ARCHITECTURE.md decision 7),
+    """The HMAC key for caller numbers: one key for every service (docs/architecture.md, decision 7),
     so a number gets one hash whichever way its event came in. Development has a fixed default;
     production (HOTLINE_ENV=production) refuses it, an empty key, or a short one."""
 

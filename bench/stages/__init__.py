@@ -1,1 +1,1 @@
-"""Stages of the platform benchmark (issue 9): each runs the same simulated events one way and returns StageResults."""
+"""Stages of the platform benchmark (`./run bench`): each runs the same simulated events one way and returns StageResults."""

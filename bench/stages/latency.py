@@ -1,4 +1,4 @@
-"""Latency stages of the platform benchmark (issue 9), against a stack that is already up and filled.
+"""Latency stages of the platform benchmark, against a stack that is already up and filled.
 
 Four measurements, each a function of `Endpoints` returning a JSON-serialisable dict with a
 "what" line: the annual report over HTTP (cold and cached), /v1/live under concurrent clients,

@@ -4,7 +4,9 @@ Migrations are the files `migrations/NNNN_name.sql` beside this module, applied 
 `${database}` in a file is replaced by the configured database name. Every statement is written
 to be re-runnable (`IF NOT EXISTS`), and applied versions are recorded with their checksum in
 `<database>.schema_migrations`, so running the migrations again is a no-op, and an applied file
-that was edited afterwards is refused instead of silently diverging.
+whose statements were edited afterwards is refused instead of silently diverging. The checksum
+covers the statements and the runner's directives, not the comments: rewording a comment of an
+applied migration is allowed.
 
 A line `-- then: refold <entity>_state` makes the runner re-fold that state table from the raw
 archive after the file's statements, with the view's own SELECT (hotline.storage.facts.refold_state),
@@ -24,6 +26,11 @@ from hotline.errors import MigrationError
 
 _FILE = re.compile(r"^(\d{4})_([a-z0-9_]+)\.sql$")
 _REFOLD = re.compile(r"^-- then: refold (call|ticket)_state$", re.MULTILINE)
+# sha256 of whole files as released before their comments were reworded (December 2026).
+_WHOLE_FILE_BEFORE_REWORDING = {
+    4: ("362c5a37563dc5159a4beab6fd2fb5885205ab32a036a8a0976d9831529e67f0",),
+    5: ("a6ee659847394c9328c7ed5975c00894f4a99e0e3852d8493c439a8ef4b9ecff",),
+}
 
 
 class Executor(Protocol):
@@ -40,7 +47,18 @@ class Migration:
 
     @property
     def checksum(self) -> str:
-        return hashlib.sha256(self.sql.encode()).hexdigest()
+        """sha256 of what the file does: its lines without the `--` comments (directives kept)."""
+        kept = [ln for ln in self.sql.splitlines() if not ln.lstrip().startswith("--") or _REFOLD.match(ln)]
+        return hashlib.sha256("\n".join(kept).encode()).hexdigest()
+
+    def recorded_as(self, checksum: str) -> bool:
+        """Whether an applied migration recorded with `checksum` is this file.
+
+        Releases before December 2026 recorded the sha256 of the whole file, comments included;
+        those records stay valid for the file as it was, and for 0004 and 0005 as they were
+        before their comments were reworded (no statement changed)."""
+        whole = hashlib.sha256(self.sql.encode()).hexdigest()
+        return checksum in (self.checksum, whole, *_WHOLE_FILE_BEFORE_REWORDING.get(self.version, ()))
 
     @property
     def refolds(self) -> list[str]:
@@ -69,7 +87,7 @@ def available() -> list[Migration]:
 def pending(applied: dict[int, str], migrations: list[Migration]) -> list[Migration]:
     """The migrations still to run; refuses an applied migration whose file has changed."""
     for m in migrations:
-        if m.version in applied and applied[m.version] != m.checksum:
+        if m.version in applied and not m.recorded_as(applied[m.version]):
             raise MigrationError(
                 f"migration {m.version:04d}_{m.name} was edited after it was applied; "
                 "add a new migration instead of changing an applied one"

@@ -1,6 +1,6 @@
 """The fold loop: batches handed over by the consumer -> prepare -> ClickHouse -> ack.
 
-Order per batch (ARCHITECTURE.md decision 3): prepare (pure) -> dead letters acknowledged by the
+Order per batch (docs/architecture.md, decision 3): prepare (pure) -> dead letters acknowledged by the
 broker -> rows inserted -> facts of the touched entities refreshed -> the batch's offsets acked,
 which is what lets Faust commit them. Nothing is acked before its facts are refreshed, also not
 when the worker is stopped or killed mid-way: those events are read again (the fold is

@@ -2,7 +2,7 @@
 
 faust-streaming hands every fetched message to its conductor and streams one at a time, each
 hand-off wrapped in a task race (`wait_first`) and an Event; measured on these machines that is
-~80 µs of CPU per event, most of the worker's time (ARCHITECTURE.md, "Measured"). The fold needs
+~80 µs of CPU per event, most of the worker's time (docs/architecture.md, "Measured"). The fold needs
 none of it: it works on whole batches. This consumer keeps everything else of Faust's consumer —
 group membership, rebalances, flow control on rebalance, fetch-gap bookkeeping and the commit of
 acknowledged offsets — and replaces only the drain loop: each fetch's records become `Incoming`

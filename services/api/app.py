@@ -30,7 +30,7 @@ from services.api.share_log import ShareLog
 log = logging.getLogger("hotline.api")
 
 DESCRIPTION = """\
-The figures of the 12345 hotline, computed from the event stream (definitions: DOMAIN.md).
+The figures of the 12345 hotline, computed from the event stream (definitions: docs/domain.md).
 
 * **Annual report** `GET /v1/reports/annual/{year}` — every event-derived table of the published
   annual reports, year-over-year, the monthly series and supplied figures; `?format=json|csv|xlsx|html`.
@@ -38,7 +38,7 @@ The figures of the 12345 hotline, computed from the event stream (definitions: D
   `calls.inbound.service_level_30s_pct`, `demands.yoy_pct.all.total`, …); the document's JSON Schema
   is at `/v1/schemas/report.json`.
 * **Any period** `GET /v1/reports/period?from=&to=` and **series** `GET /v1/series?from=&to=&interval=day|week|month`.
-* **Choices** (DOMAIN.md "Choices made explicit") as parameters with documented defaults:
+* **Choices** (docs/domain.md "Choices made explicit") as parameters with documented defaults:
   `sl_threshold_s` (30), `sl_denominator` (offered), `short_abandon_s` (0), `efficiency_scope` (all), `top_n` (5).
 * **Live** `GET /v1/live` — calls waiting, today's calls and tickets, open/overdue tickets, freshness,
   how far the working-day calendar reaches and how many handling times are pending.

@@ -1,4 +1,4 @@
-"""Live figures for monitoring staff (DOMAIN.md "Live figures"), kept fresh in the background.
+"""Live figures for monitoring staff (docs/domain.md "Live figures"), kept fresh in the background.
 
 Every figure is read from ClickHouse facts, so a restarted API or worker never reports zero calls
 waiting while calls are waiting. A background task recomputes the fast figures every

@@ -50,7 +50,7 @@ class ReaderGrant(BaseModel):
 
 class ReportDefaults(BaseModel):
     """The documented defaults of the choices a report builder can override per request
-    (DOMAIN.md "Choices made explicit")."""
+    (docs/domain.md "Choices made explicit")."""
 
     service_level_threshold_s: int = Field(default=30, ge=1, le=600)
     service_level_denominator: Denominator = "offered"

@@ -1,4 +1,4 @@
--- Flat per-call and per-ticket facts that reports read (ARCHITECTURE.md decision 4). Refreshed
+-- Flat per-call and per-ticket facts that reports read (docs/architecture.md, decision 4). Refreshed
 -- from call_state / ticket_state (hotline/storage/sql/*_facts.sql). The version is the number of
 -- distinct events folded: it only grows, so a stale refresh never replaces a newer one, and
 -- equal versions carry equal facts. Not partitioned by time: ReplacingMergeTree replaces only

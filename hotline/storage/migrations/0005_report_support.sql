@@ -4,7 +4,7 @@
 -- creation) were refreshed. Every facts refresh adds 1 for each day it touched, the days the
 -- entities had before it and after it (hotline/storage/facts.py); SummingMergeTree keeps the
 -- sums when it merges, so sum(changes) over a period only ever grows and a cached report of the
--- period is stale exactly when that sum moved (ARCHITECTURE.md decision 4).
+-- period is stale exactly when that sum moved (docs/architecture.md, decision 4).
 CREATE TABLE IF NOT EXISTS ${database}.facts_changes
 (
     day     Date,

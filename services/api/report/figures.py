@@ -1,4 +1,4 @@
-"""Figures from cubes of facts: one function per published table, definitions of DOMAIN.md.
+"""Figures from cubes of facts: one function per published table, definitions of docs/domain.md.
 
 Values are unrounded here (year-over-year is computed from them); assemble.py rounds the whole
 report once. A rate or average with an empty denominator is None ("no data"), never 0.
@@ -15,7 +15,7 @@ from services.api.report.cube import Cube
 SOURCES = ("phone", "internet", "transfer_in")
 HANDLINGS = ("online_agent", "online_specialist", "department")
 REQUESTERS = ("citizen", "enterprise")
-WORKDAY_S = 86400  # W(t) counts a working day as 86 400 working seconds (ARCHITECTURE.md decision 5)
+WORKDAY_S = 86400  # W(t) counts a working day as 86 400 working seconds (docs/architecture.md, decision 5)
 
 
 def pct(num: float, den: float) -> float | None:
@@ -28,7 +28,7 @@ def mean(total: float, n: float, scale: float = 1.0) -> float | None:
 
 @dataclass(frozen=True)
 class ServiceLevel:
-    """DOMAIN.md "Choices made explicit": threshold N, denominator, short abandons S."""
+    """docs/domain.md "Choices made explicit": threshold N, denominator, short abandons S."""
 
     threshold_s: int = 30
     denominator: Literal["offered", "answered", "abandon_ignored"] = "offered"

@@ -1,5 +1,5 @@
 -- Calls of the period summed per direction, with the service-level choices of the request
--- (threshold %(sl_ms)s, short abandons %(short_ms)s; DOMAIN.md "Choices made explicit").
+-- (threshold %(sl_ms)s, short abandons %(short_ms)s; docs/domain.md "Choices made explicit").
 -- wait_ms / talk_ms are -1 when unknown (call_facts.sql).
 SELECT
     toUInt8(day >= %(lo)s AND day <= %(hi)s) AS cur,

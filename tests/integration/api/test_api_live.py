@@ -1,4 +1,4 @@
-"""Live figures (DOMAIN.md "Live figures") from events written through the aggregate worker's own
+"""Live figures (docs/domain.md "Live figures") from events written through the aggregate worker's own
 prepare + writer into a database of their own: exact figures at a fixed instant, and through the
 running app, the same figures from a second app instance (right across a restart)."""
 

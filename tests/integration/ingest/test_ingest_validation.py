@@ -1,4 +1,4 @@
-"""Every envelope rule of EVENTS.md and every data rule of schemas/v1, answered per event with
+"""Every envelope rule of docs/events.md and every data rule of schemas/v1, answered per event with
 its path and rule; rejected events dead-lettered with the reasons; the caller number absent from
 everything in Kafka."""
 
@@ -17,7 +17,7 @@ from ingest_support import (  # noqa: F401 - `ingest` is a fixture
 pytestmark = pytest.mark.kafka
 
 
-# --- validation: every envelope rule of EVENTS.md --------------------------------------------------
+# --- validation: every envelope rule of docs/events.md --------------------------------------------------
 
 ENVELOPE_CASES = [
     ("missing id", lambda e: without(e, "id"), [("id", "is required")]),

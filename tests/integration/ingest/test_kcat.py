@@ -4,7 +4,7 @@ defaults (no configuration file, no -X), in both CloudEvents Kafka binding modes
 - structured: one JSON event per line of kcat's input, the value of its own message;
 - binary: `data` as the value, the attributes as `ce_*` headers plus `content-type`.
 
-Key = subject (`-k`), as EVENTS.md requires. The aggregate workers must fold these events into
+Key = subject (`-k`), as docs/events.md requires. The aggregate workers must fold these events into
 exactly the facts of the reference fold, hash the callers' numbers (none stored in clear), and
 dead-letter none of them. One call's events come from two producers whose default partitioners
 differ (librdkafka's consistent_random is CRC32 of the key, the Java client's and kafka-python's

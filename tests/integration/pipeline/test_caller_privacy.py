@@ -1,4 +1,4 @@
-"""A caller's number is nowhere in clear (ARCHITECTURE.md decision 7), checked end to end.
+"""A caller's number is nowhere in clear (docs/architecture.md, decision 7), checked end to end.
 
 A stack of this module's own (`hotline up`: ClickHouse, the broker, ingest, an aggregate worker,
 the API) gets real traffic carrying distinctive caller numbers in the shapes producers write

@@ -1,4 +1,4 @@
-"""The fault suite (issue 10): a simulated month streamed over HTTP through the whole pipeline
+"""The fault suite: a simulated month streamed over HTTP through the whole pipeline
 twice with the same seed, into a clean stack and into one that suffers faults meanwhile; after
 recovery the two must hold the same report and facts, byte for byte, and every event the
 faulted producer was told "accepted" (docs/reliability/faults.md).

@@ -1,4 +1,4 @@
-"""The event contract v1 (spec/EVENTS.md) as enforced by hotline.contract and schemas/v1."""
+"""The event contract v1 (docs/events.md) as enforced by hotline.contract and schemas/v1."""
 
 from __future__ import annotations
 

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import hashlib
+
 import pytest
 
 from hotline.errors import MigrationError
@@ -67,3 +69,28 @@ def test_edited_applied_migration_is_refused():
     with pytest.raises(MigrationError, match="0001_events was edited after it was applied"):
         pending({1: "0" * 64}, [m])
     assert pending({1: m.checksum}, [m, Migration(2, "more", "SELECT 1")]) == [Migration(2, "more", "SELECT 1")]
+
+
+def test_a_reworded_comment_keeps_the_checksum_an_edited_statement_does_not():
+    before = Migration(3, "x", "-- old words\nCREATE TABLE x (a UInt8) ENGINE = Log;\n")
+    reworded = Migration(3, "x", "-- new words, and more of them\nCREATE TABLE x (a UInt8) ENGINE = Log;\n")
+    edited = Migration(3, "x", "-- old words\nCREATE TABLE x (a UInt16) ENGINE = Log;\n")
+    directive = Migration(3, "x", "-- old words\nCREATE TABLE x (a UInt8) ENGINE = Log;\n-- then: refold ticket_state\n")
+    assert reworded.checksum == before.checksum
+    assert edited.checksum != before.checksum
+    assert directive.checksum != before.checksum  # a directive is what the file does, not a comment
+    assert pending({3: before.checksum}, [reworded]) == []
+    with pytest.raises(MigrationError, match="edited after it was applied"):
+        pending({3: before.checksum}, [edited])
+
+
+def test_records_of_earlier_releases_stay_valid():
+    # Earlier releases recorded the sha256 of the whole file: still this file while it is unchanged.
+    m = Migration(7, "y", "-- a comment\nSELECT 1\n")
+    assert pending({7: hashlib.sha256(m.sql.encode()).hexdigest()}, [m]) == []
+    # 0004 and 0005 as shipped before their comments were reworded (the sha256 of those files).
+    shipped = {m.version: m for m in available()}
+    assert pending({4: "362c5a37563dc5159a4beab6fd2fb5885205ab32a036a8a0976d9831529e67f0"}, [shipped[4]]) == []
+    assert pending({5: "a6ee659847394c9328c7ed5975c00894f4a99e0e3852d8493c439a8ef4b9ecff"}, [shipped[5]]) == []
+    with pytest.raises(MigrationError):
+        pending({4: "a6ee659847394c9328c7ed5975c00894f4a99e0e3852d8493c439a8ef4b9ecff"}, [shipped[4]])
