@@ -1,4 +1,4 @@
-"""The city-year benchmark's results as JSON and as the Markdown table the README quotes."""
+"""The city-year benchmark's results as JSON and as the Markdown table docs/performance.md quotes."""
 
 from __future__ import annotations
 

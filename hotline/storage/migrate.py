@@ -28,6 +28,7 @@ _FILE = re.compile(r"^(\d{4})_([a-z0-9_]+)\.sql$")
 _REFOLD = re.compile(r"^-- then: refold (call|ticket)_state$", re.MULTILINE)
 # sha256 of whole files as released before their comments were reworded (December 2026).
 _WHOLE_FILE_BEFORE_REWORDING = {
+    1: ("469d0c4b2c9b600eaa93d978513a97bbe165d60c035149316807c8b9f6bac0ee",),
     4: ("362c5a37563dc5159a4beab6fd2fb5885205ab32a036a8a0976d9831529e67f0",),
     5: ("a6ee659847394c9328c7ed5975c00894f4a99e0e3852d8493c439a8ef4b9ecff",),
 }
@@ -55,7 +56,7 @@ class Migration:
         """Whether an applied migration recorded with `checksum` is this file.
 
         Releases before December 2026 recorded the sha256 of the whole file, comments included;
-        those records stay valid for the file as it was, and for 0004 and 0005 as they were
+        those records stay valid for the file as it was, and for 0001, 0004 and 0005 as they were
         before their comments were reworded (no statement changed)."""
         whole = hashlib.sha256(self.sql.encode()).hexdigest()
         return checksum in (self.checksum, whole, *_WHOLE_FILE_BEFORE_REWORDING.get(self.version, ()))

@@ -88,8 +88,9 @@ def test_records_of_earlier_releases_stay_valid():
     # Earlier releases recorded the sha256 of the whole file: still this file while it is unchanged.
     m = Migration(7, "y", "-- a comment\nSELECT 1\n")
     assert pending({7: hashlib.sha256(m.sql.encode()).hexdigest()}, [m]) == []
-    # 0004 and 0005 as shipped before their comments were reworded (the sha256 of those files).
+    # 0001, 0004 and 0005 as shipped before their comments were reworded (the sha256 of those files).
     shipped = {m.version: m for m in available()}
+    assert pending({1: "469d0c4b2c9b600eaa93d978513a97bbe165d60c035149316807c8b9f6bac0ee"}, [shipped[1]]) == []
     assert pending({4: "362c5a37563dc5159a4beab6fd2fb5885205ab32a036a8a0976d9831529e67f0"}, [shipped[4]]) == []
     assert pending({5: "a6ee659847394c9328c7ed5975c00894f4a99e0e3852d8493c439a8ef4b9ecff"}, [shipped[5]]) == []
     with pytest.raises(MigrationError):
