@@ -1,6 +1,7 @@
 """The dead-letter record of a rejected event: why, from whom, when, and a scrubbed copy.
 
-Value (JSON) on `hotline.deadletter.v1`, key = the event's `subject` when it has one:
+Value (JSON) on `hotline.deadletter.v1`, key = the event's `subject` when it has a usable one
+(hotline.topics.key_of, and at most 1 KiB):
 
     {"reasons": [{"path": "data.direction", "rule": "is required"}], "producer": "pbx",
      "received_at": "2024-03-01T00:00:00.000Z", "index": 3, "stage": "ingest",
@@ -25,6 +26,7 @@ import orjson
 
 from hotline.contract import Violation
 from hotline.privacy import scrub_caller
+from hotline.topics import key_of
 
 MAX_REASONS = 100  # per event, in the answer and the record; the rest are counted
 _MAX_KEY_BYTES = 1024
@@ -60,8 +62,7 @@ def record(
         doc["event"] = None
         doc["omitted"] = [*omitted, f"event (larger than {max_bytes} bytes as a record)"]
         value = orjson.dumps(doc)
-    subject = raw.get("subject") if isinstance(raw, dict) else None
-    key = subject.encode("utf-8") if isinstance(subject, str) and subject else None
+    key = key_of(raw.get("subject")) if isinstance(raw, dict) else None
     if key is not None and len(key) > _MAX_KEY_BYTES:
         key = None
     return key, value

@@ -31,5 +31,14 @@ class MissingDependency(StackError):
     """A program the stack needs is not installed and could not be installed."""
 
 
+class StorageUnavailable(HotlineError):
+    """ClickHouse did not answer or did not take a write: retry later.
+
+    Raised by the storage adapters, which say which failures they count as this (the aggregate's
+    writer, the API's facts reader). Handled in one place per service: the aggregate retries the
+    batch and commits no offset meanwhile; the query API answers 503 with Retry-After.
+    """
+
+
 class MigrationError(HotlineError):
     """A schema migration failed or an applied migration was edited after the fact."""

@@ -1,1 +1,2 @@
-"""HTTP pieces every FastAPI service of the platform shares (problem details, last resort)."""
+"""HTTP pieces the services of the platform share: problem details and the last resort
+(problems), request metrics (request_metrics), the Prometheus registry and /metrics (prometheus)."""

@@ -1,10 +1,11 @@
 """A batch of Kafka messages -> what the writer needs: event rows, dead letters, touched ids.
 
-Pure and deterministic: decode, validate with the shared contract, hash the caller number
-(events published straight to Kafka reach no other service first), enrich (hotline.events) and
-map to rows. Nothing here raises for bad input: an event that fails any step becomes a dead
-letter with the reason, so one bad event never stops the partition behind it. The reasons are
-about the event itself (undecodable, invalid); nothing here depends on the working-day calendar.
+Pure and deterministic: decode, judge (hotline.judge, as ingest does: the shared contract, then the
+caller number hashed, for events published straight to Kafka reach no other service first),
+enrich (hotline.events) and map to rows. Nothing here raises for bad input: an event that fails
+any step becomes a dead letter with the reason, so one bad event never stops the partition
+behind it. The reasons are about the event itself (undecodable, invalid); nothing here depends
+on the working-day calendar.
 """
 
 from __future__ import annotations
@@ -17,9 +18,8 @@ from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 from hotline import deadletter
-from hotline.contract import InvalidEvent, validate_event
 from hotline.events import to_record
-from hotline.privacy import scrub_caller
+from hotline.judge import Rejected, judge
 from hotline.storage.event_rows import to_row
 from services.aggregate.decode import Undecodable, decode
 
@@ -54,17 +54,16 @@ def prepare(
     received = now.strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
     ingested_at = now.replace(tzinfo=None, microsecond=0)
     for msg in batch:
-        raw: object = None
         try:
             raw = decode(msg.value, msg.headers)
-            event = scrub_caller(validate_event(raw), hash_key)
-            record = to_record(event, tz)
         except Undecodable as exc:
-            _reject(out, raw, [exc.violation], "undecodable", msg, received, hash_key, max_dead_letter_bytes)
+            _reject(out, None, [exc.violation], "undecodable", msg, received, hash_key, max_dead_letter_bytes)
             continue
-        except InvalidEvent as exc:
-            _reject(out, raw, exc.violations, "invalid", msg, received, hash_key, max_dead_letter_bytes)
+        verdict = judge(raw, hash_key)
+        if isinstance(verdict, Rejected):
+            _reject(out, raw, verdict.violations, "invalid", msg, received, hash_key, max_dead_letter_bytes)
             continue
+        record = to_record(verdict.event, tz)
         out.rows.append(to_row(record, msg.topic, msg.partition, msg.offset, ingested_at))
         (out.calls if record.entity == "call" else out.tickets).add(record.subject)
         out.accepted[record.type] += 1

@@ -3,7 +3,8 @@
 Blocking (run it in a thread). Idempotent: rows that were already inserted fold to the same
 state (the views are lattice joins) and refreshing facts twice gives the same facts, so a batch
 retried after a failure or re-consumed after a crash is harmless. Any failure to reach or use
-ClickHouse is StorageUnavailable; the caller retries and does not commit offsets meanwhile.
+ClickHouse is StorageUnavailable (hotline.errors); the caller retries and does not commit offsets
+meanwhile.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from contextlib import contextmanager
 
 from clickhouse_driver.errors import Error as DriverError
 
-from hotline.errors import HotlineError
+from hotline.errors import StorageUnavailable  # also this module's public name (batches.py)
 from hotline.settings import ClickHouseSettings
 from hotline.storage import facts
 from hotline.storage.client import connect
@@ -23,10 +24,6 @@ from services.aggregate.prepare import Prepared
 
 # insert_deduplication_token exists from ClickHouse 22.2; 18.16 relies on the fold alone.
 _TOKEN_SINCE = (22, 2)
-
-
-class StorageUnavailable(HotlineError):
-    """ClickHouse did not take the batch; nothing of it may be committed."""
 
 
 class ClickHouseWriter:

@@ -12,6 +12,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
+from hotline.web.request_metrics import RequestMetrics, route_labels
 from services.api import access_log, errors
 from services.api.auth import Authenticator
 from services.api.cache import AnswerCache
@@ -20,7 +21,7 @@ from services.api.compactor import Compactor
 from services.api.deps import Components
 from services.api.facts_reader import FactsReader
 from services.api.live import LiveFigures
-from services.api.metrics import Metrics, RequestMetrics
+from services.api.metrics import Metrics
 from services.api.report.figures import ServiceLevel
 from services.api.reporting import Reports
 from services.api.routes import calendar, data_shares, health, live, reports, supplied
@@ -99,7 +100,7 @@ def create_app(settings: ApiSettings | None = None) -> FastAPI:
 
     app = FastAPI(title="Hotline query API", version="1.0.0", description=DESCRIPTION, lifespan=lifespan)
     errors.install(app, metrics)
-    app.add_middleware(RequestMetrics, metrics=metrics)
+    app.add_middleware(RequestMetrics, duration=metrics.request_duration, labels=route_labels)
     for module in (reports, data_shares, supplied, calendar, live, health):
         app.include_router(module.router)
     return app

@@ -13,7 +13,7 @@ from hotline.web.problems import (  # noqa: F401 - the service's error vocabular
     PROBLEM_MEDIA_TYPE, NotFound, RequestError, Unauthorized, problem_response,
 )
 
-from services.api.facts_reader import StorageUnavailable as StorageDown
+from hotline import errors as core
 from services.api.metrics import Metrics
 from services.api.report.errors import ReportQueryError
 from services.api.report.errors import UnknownTable as ReportUnknownTable
@@ -38,8 +38,16 @@ class PayloadTooLarge(RequestError):
     status, slug, title = 413, "too-large", "The body is too large"
 
 
-class StorageUnavailable(RequestError):
+class StorageUnavailableProblem(RequestError):
+    """The answer to hotline.errors.StorageUnavailable (handled below), and what a route raises
+    itself when its background figures are not there yet."""
+
     status, slug, title = 503, "storage-unavailable", "The figures cannot be read now; retry"
+
+
+# The name routes/live.py and routes/calendar.py raise the problem by. It is the 503 answer,
+# not the core error: catching storage failures means catching hotline.errors.StorageUnavailable.
+StorageUnavailable = StorageUnavailableProblem
 
 
 def _parameter(exc: RequestValidationError) -> InvalidParameter:
@@ -65,16 +73,16 @@ def install(app: FastAPI, metrics: Metrics) -> None:
     async def on_storage_error(request: Request, exc: Exception) -> Response:
         metrics.storage_errors.inc()
         log.warning("answered 503: %s", exc)
-        return problem_response(StorageUnavailable(str(exc), headers={"Retry-After": "5"}), request.url.path)
+        return problem_response(StorageUnavailableProblem(str(exc), headers={"Retry-After": "5"}), request.url.path)
 
     async def on_share_not_logged(request: Request, exc: Exception) -> Response:
         # The department's data stays here: a share must never leave unlogged.
         metrics.storage_errors.inc()
         log.error("answered 503 instead of a department's data: %s", exc)
-        return problem_response(StorageUnavailable(str(exc), headers={"Retry-After": "5"}), request.url.path)
+        return problem_response(StorageUnavailableProblem(str(exc), headers={"Retry-After": "5"}), request.url.path)
 
     app.add_exception_handler(ReportQueryError, on_query_error)
-    app.add_exception_handler(StorageDown, on_storage_error)
+    app.add_exception_handler(core.StorageUnavailable, on_storage_error)
     app.add_exception_handler(ShareNotLogged, on_share_not_logged)
 
 

@@ -4,7 +4,8 @@ Blocking (the routes call it in worker threads). Every value from a request trav
 parameter; the only text put into SQL is the database name (validated by its settings) and a
 bucket expression picked from the fixed table BUCKETS. Clients come from a small pool because a
 clickhouse-driver client serves one query at a time; the cube queries of one report run
-concurrently. ClickHouse failures are StorageUnavailable (a 503 for the client).
+concurrently. A server that cannot be reached is StorageUnavailable (hotline.errors; a 503 for the
+client).
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from typing import Any, TypeVar
 from clickhouse_driver import Client
 from clickhouse_driver.errors import NetworkError, SocketTimeoutError, UnexpectedPacketFromServerError
 
-from hotline.errors import HotlineError
+from hotline.errors import StorageUnavailable  # also this module's public name (live.py)
 from hotline.settings import ClickHouseSettings
 from hotline.storage import compaction
 from hotline.storage.client import connect
@@ -36,10 +37,6 @@ from services.api.report.period import Period
 
 T = TypeVar("T")
 BUCKETS = {"day": "day", "week": "toMonday(day)", "month": "toStartOfMonth(day)"}
-
-
-class StorageUnavailable(HotlineError):
-    """ClickHouse did not answer; nothing can be computed now."""
 
 
 # Rendered once per (file, database, bucket, FINAL): the live queries run twice a second and a

@@ -1,7 +1,8 @@
-"""Prometheus metrics of the query API, served at /metrics.
+"""Prometheus metrics of the query API, served at /metrics; one registry per app, declared the way
+hotline.web.prometheus describes.
 
-One registry per app (tests build many apps in one process). Labels are bounded: `route` is the
-route's path template (e.g. /v1/reports/annual/{year}), never the raw path; "unmatched" for 404s.
+Labels are bounded: `route` is the route's path template (e.g. /v1/reports/annual/{year}), never
+the raw path; "unmatched" for 404s (hotline.web.request_metrics.route_labels).
 
 | metric | type | labels | meaning |
 |---|---|---|---|
@@ -25,46 +26,37 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, ProcessCollector, generate_latest
 from prometheus_client.core import GaugeMetricFamily
-from prometheus_client.exposition import CONTENT_TYPE_LATEST
-from starlette.types import ASGIApp, Receive, Scope, Send
 
-from hotline.web.asgi import StatusWatch
-
-CONTENT_TYPE = CONTENT_TYPE_LATEST
-_LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30)
+from hotline.web.prometheus import CONTENT_TYPE  # noqa: F401 - what routes/health.py serves /metrics as
+from hotline.web.prometheus import LATENCY_BUCKETS_S, ServiceMetrics
 
 
-class Metrics:
+class Metrics(ServiceMetrics):
     def __init__(self) -> None:
-        self.registry = CollectorRegistry(auto_describe=True)
-        r = self.registry
-        self.request_duration = Histogram(
+        super().__init__()
+        self.request_duration = self.histogram(
             "hotline_api_request_duration_seconds", "time to answer a request, by route template",
-            ["route", "method", "status"], buckets=_LATENCY_BUCKETS, registry=r)
-        self.report_cache = Counter(
-            "hotline_api_report_cache", "report answers served from the cache (hit) or computed (miss)",
-            ["result"], registry=r)
-        self.report_compute = Histogram(
+            ["route", "method", "status"], buckets=LATENCY_BUCKETS_S)
+        self.report_cache = self.counter(
+            "hotline_api_report_cache_total", "report answers served from the cache (hit) or computed (miss)",
+            ["result"])
+        self.report_compute = self.histogram(
             "hotline_api_report_compute_duration_seconds", "computing a report on a cache miss",
-            ["kind"], buckets=_LATENCY_BUCKETS, registry=r)
-        self.storage_errors = Counter(
-            "hotline_api_storage_errors", "requests answered 503: ClickHouse did not answer", registry=r)
-        self.live_age = Gauge(
-            "hotline_api_live_snapshot_age_seconds", "age of the live figures served by /v1/live", registry=r)
-
-        self.clickhouse_up = Gauge(
-            "hotline_api_clickhouse_up", "1 when the last live refresh reached ClickHouse, else 0", registry=r)
-        self.calendar_remaining = Gauge(
+            ["kind"], buckets=LATENCY_BUCKETS_S)
+        self.storage_errors = self.counter(
+            "hotline_api_storage_errors_total", "requests answered 503: ClickHouse did not answer")
+        self.live_age = self.gauge(
+            "hotline_api_live_snapshot_age_seconds", "age of the live figures served by /v1/live")
+        self.clickhouse_up = self.gauge(
+            "hotline_api_clickhouse_up", "1 when the last live refresh reached ClickHouse, else 0")
+        self.calendar_remaining = self.gauge(
             "hotline_calendar_coverage_remaining_seconds",
-            "time until the end of the last day the working-day calendar covers (negative: past)", registry=r)
+            "time until the end of the last day the working-day calendar covers (negative: past)")
         self.calendar_remaining.set(float("nan"))
-        self.calendar_pending = Gauge(
-            "hotline_calendar_pending_tickets",
-            "completed tickets whose handling time waits for a year schedule", registry=r)
+        self.calendar_pending = self.gauge(
+            "hotline_calendar_pending_tickets", "completed tickets whose handling time waits for a year schedule")
         self.calendar_pending.set(float("nan"))
-        ProcessCollector(registry=r)
 
     def watch_live(self, live: Any) -> None:
         """Export `live.snapshot` (a LiveFigures): its age, ClickHouse reachability, the figures."""
@@ -86,30 +78,6 @@ class Metrics:
 
         self.calendar_remaining.set_function(remaining)
         self.calendar_pending.set_function(pending)
-
-    def exposition(self) -> bytes:
-        return generate_latest(self.registry)
-
-
-class RequestMetrics:
-    """Pure ASGI middleware: times every HTTP request, labelled by the matched route template."""
-
-    def __init__(self, app: ASGIApp, metrics: Metrics) -> None:
-        self.app, self.metrics = app, metrics
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        start = time.perf_counter()
-        watch = StatusWatch(send)
-        try:
-            await self.app(scope, receive, watch)
-        finally:
-            status = watch.status
-            route = getattr(scope.get("route"), "path", None) or "unmatched"
-            self.metrics.request_duration.labels(route, scope["method"], str(status)).observe(
-                time.perf_counter() - start)
 
 
 _AGGREGATE = " Every API instance exports the same value (computed from ClickHouse): use max()."

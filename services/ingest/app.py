@@ -15,10 +15,11 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from hotline import contract
+from hotline.web.request_metrics import RequestMetrics
 from services.ingest import errors
 from services.ingest.auth import Authenticator
 from services.ingest.deps import Components
-from services.ingest.metrics import Metrics, RequestMetrics
+from services.ingest.metrics import Metrics, outcome_labels
 from services.ingest.publisher import Publisher
 from services.ingest.routes import events, health
 from services.ingest.settings import IngestSettings
@@ -69,7 +70,10 @@ def create_app(settings: IngestSettings | None = None) -> FastAPI:
         title="Hotline ingest", version="1.0.0", description=DESCRIPTION, lifespan=lifespan,
     )
     errors.install(app)
-    app.add_middleware(RequestMetrics, metrics=metrics)  # outermost: sees every answer
+    app.add_middleware(  # outermost: sees every answer
+        RequestMetrics, duration=metrics.request_duration, count=metrics.requests, labels=outcome_labels,
+        method="POST", path="/v1/events",
+    )
     app.include_router(events.router)
     app.include_router(health.router)
     return app

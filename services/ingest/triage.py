@@ -1,12 +1,12 @@
 """Judge the events of one request: what to publish, what to dead-letter, what to answer.
 
-Per event, in order: the contract (`validate_event`), then the caller number is hashed
-(`scrub_caller`), then the size on the wire is checked. An accepted event becomes a message on
-its entity's topic (key = `subject`, value = the validated, scrubbed event as JSON: exactly what
-the answer reports accepted); a rejected one becomes a dead-letter record (hotline.deadletter,
-the same record the aggregate worker writes). Deterministic: the
-same request judged twice gives the same results and the same accepted messages, so a retried
-request gets the answer the first delivery got.
+Per event, in order: the platform's judgement (hotline.judge: the contract, then the caller
+number hashed), then what publishing adds: the event must be encodable as JSON and fit the
+broker's message size. An accepted event becomes a message on its topic (hotline.topics; key =
+`subject`, value = the validated, scrubbed event as JSON: exactly what the answer reports
+accepted); a rejected one becomes a dead-letter record (hotline.deadletter, the same record the
+aggregate worker writes). Deterministic: the same request judged twice gives the same results
+and the same accepted messages, so a retried request gets the answer the first delivery got.
 
 Pure CPU, no IO: the caller publishes `Triage.messages` and answers only after the broker acked.
 """
@@ -21,8 +21,8 @@ from typing import Any
 import orjson
 
 from hotline import deadletter
-from hotline.contract import CALL_TYPES, InvalidEvent, Violation, validate_event
-from hotline.privacy import scrub_caller
+from hotline.contract import Violation
+from hotline.judge import Rejected, judge
 from hotline.settings import KafkaSettings
 from services.ingest.publisher import JSON_HEADERS, Message
 
@@ -56,16 +56,15 @@ def triage(
 ) -> Triage:
     """`prefixes[i]`: the configured source prefix event i falls under (auth.source_prefixes)."""
     out = Triage()
-    calls, tickets = kafka.topic_calls, kafka.topic_tickets
     for i, raw in enumerate(events):
-        try:
-            event = scrub_caller(validate_event(raw), hash_key)
-            key = event["subject"].encode("utf-8")
-            value = orjson.dumps(event)
-        except InvalidEvent as exc:
-            _reject(out, i, raw, exc.violations, prefixes[i], producer, hash_key, kafka,
+        verdict = judge(raw, hash_key)
+        if isinstance(verdict, Rejected):
+            _reject(out, i, raw, verdict.violations, prefixes[i], producer, hash_key, kafka,
                     max_event_bytes, received_at)
             continue
+        event, key = verdict
+        try:
+            value = orjson.dumps(event)
         except orjson.JSONEncodeError:
             # orjson reads up to 1024 levels of nesting but writes at most 254 (an unknown data
             # field or an extension may nest freely): such an event cannot be published as read.
@@ -77,8 +76,7 @@ def triage(
             _reject(out, i, raw, (too_big,), prefixes[i], producer, hash_key, kafka,
                     max_event_bytes, received_at)
             continue
-        topic = calls if event["type"] in CALL_TYPES else tickets
-        out.messages.append(Message(topic, key, value))
+        out.messages.append(Message(verdict.topic(kafka), key, value))
         out.results.append({"index": i, "id": event["id"], "source": event["source"], "status": ACCEPTED})
         out.accepted += 1
         out.tally[prefixes[i], ACCEPTED] += 1

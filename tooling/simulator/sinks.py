@@ -28,9 +28,9 @@ from kafka import KafkaProducer
 from kafka.errors import KafkaError
 
 from hotline.cloudevents import BATCH_MEDIA_TYPE, STRUCTURED_MEDIA_TYPE
-from hotline.contract import CALL_TYPES
 from hotline.errors import HotlineError
 from hotline.settings import KafkaSettings
+from hotline.topics import route  # the platform's routing rule; also this module's public name
 
 SINK_KINDS = ("http", "kafka", "file")
 _MAX_REASONS = 64  # distinct labels per SendResult; the rest count as "other"
@@ -183,9 +183,10 @@ class HttpSink:
 
 
 class KafkaSink:
-    """Publishes straight to the event topics (as a producer bypassing ingest would): topic by
-    type, key = subject, value = the event as JSON. `send` blocks until the broker acknowledged
-    every event (acks=all). Malformed events go out too, so the aggregate dead-letters them."""
+    """Publishes straight to the event topics (as a producer bypassing ingest would): topic and
+    key by the platform's rule (hotline.topics.route), value = the event as JSON. `send` blocks
+    until the broker acknowledged every event (acks=all). Malformed events go out too, so the
+    aggregate dead-letters them."""
 
     def __init__(self, kafka: KafkaSettings, *, timeout_s: float = 60) -> None:
         self._kafka, self._timeout_s = kafka, timeout_s
@@ -218,15 +219,6 @@ class KafkaSink:
 
 
 _HEADERS = [("content-type", f"{STRUCTURED_MEDIA_TYPE}; charset=utf-8".encode())]
-
-
-def route(event: dict, kafka: KafkaSettings) -> tuple[str, bytes | None]:
-    """(topic, key) for an event: calls topic for call types, tickets topic for every other
-    event (ticket types and the malformed ones, whose type may be unknown); key = subject, or
-    none when the subject is missing or not a string."""
-    event_type, subject = event.get("type"), event.get("subject")
-    topic = kafka.topic_calls if isinstance(event_type, str) and event_type in CALL_TYPES else kafka.topic_tickets
-    return topic, subject.encode("utf-8") if isinstance(subject, str) and subject else None
 
 
 class FileSink:

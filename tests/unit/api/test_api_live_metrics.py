@@ -1,9 +1,17 @@
-"""The live figures as Prometheus gauges (services/api/metrics.py LiveCollector)."""
+"""The live figures as Prometheus gauges (services/api/metrics.py LiveCollector), and the
+storage-unavailable answer with its counter (services/api/errors.py)."""
 
 from __future__ import annotations
 
+import asyncio
 import time
 
+import httpx
+import orjson
+from fastapi import FastAPI
+
+from hotline.errors import StorageUnavailable
+from services.api import errors
 from services.api.live import LiveSnapshot
 from services.api.metrics import Metrics
 
@@ -56,3 +64,33 @@ def test_no_snapshot_yet_exports_no_false_zero_and_a_failed_refresh_is_down():
     live.snapshot = LiveSnapshot(FIGURES, int(time.time() * 1000), error="ClickHouse did not answer")
     lines = _lines(m)
     assert "hotline_api_clickhouse_up 0.0" in lines and "hotline_live_calls_waiting 3.0" in lines
+
+
+def test_storage_unavailable_is_a_503_problem_and_counted_once():
+    """hotline.errors.StorageUnavailable (what FactsReader raises) is answered by services/api/errors.py;
+    a route raising the 503 problem itself (no snapshot yet) is not a storage error."""
+    m = Metrics()
+    app = FastAPI()
+    errors.install(app, m)
+
+    @app.get("/down")
+    async def down():
+        raise StorageUnavailable("ClickHouse at 127.0.0.1:9000 did not answer: NetworkError")
+
+    @app.get("/warming")
+    async def warming():
+        raise errors.StorageUnavailable("the live figures are being computed", headers={"Retry-After": "1"})
+
+    async def get(path: str) -> httpx.Response:
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://api") as client:
+            return await client.get(path)
+
+    down_r, warming_r = asyncio.run(get("/down")), asyncio.run(get("/warming"))
+    assert (down_r.status_code, down_r.headers["retry-after"], down_r.headers["content-type"]) == (
+        503, "5", "application/problem+json")
+    assert orjson.loads(down_r.content) == {
+        "type": "urn:hotline:problem:storage-unavailable", "title": "The figures cannot be read now; retry",
+        "status": 503, "detail": "ClickHouse at 127.0.0.1:9000 did not answer: NetworkError", "instance": "/down"}
+    assert (warming_r.status_code, warming_r.headers["retry-after"]) == (503, "1")
+    assert orjson.loads(warming_r.content)["type"] == "urn:hotline:problem:storage-unavailable"
+    assert m.registry.get_sample_value("hotline_api_storage_errors_total") == 1

@@ -52,6 +52,14 @@ def test_all_accepted_go_to_their_topics_keyed_by_subject() -> None:
     assert dict(t.tally) == {("/pbx/", "accepted"): 3}
 
 
+def test_topics_are_the_configured_names() -> None:
+    renamed = KafkaSettings(bootstrap_servers="127.0.0.1:9", topic_calls="c", topic_tickets="t",
+                            topic_deadletter="d")
+    t = triage([ev(1), ev(2, "hotline.ticket.answered", {"by": "agent"}), {}], [None] * 3, producer="pbx",
+               hash_key=KEY, kafka=renamed, max_event_bytes=512 * 1024, received_at=NOW)
+    assert [(m.topic, m.key) for m in t.messages] == [("c", b"call-1"), ("t", b"call-2"), ("d", None)]
+
+
 def test_absent_data_is_published_as_an_empty_object() -> None:
     e = ev(1, "hotline.call.ended")
     del e["data"]
