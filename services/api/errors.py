@@ -45,11 +45,6 @@ class StorageUnavailableProblem(RequestError):
     status, slug, title = 503, "storage-unavailable", "The figures cannot be read now; retry"
 
 
-# The name routes/live.py and routes/calendar.py raise the problem by. It is the 503 answer,
-# not the core error: catching storage failures means catching hotline.errors.StorageUnavailable.
-StorageUnavailable = StorageUnavailableProblem
-
-
 def _parameter(exc: RequestValidationError) -> InvalidParameter:
     """Name the first bad parameter and what it must be; never echo its value."""
     err = exc.errors()[0] if exc.errors() else {}

@@ -12,7 +12,7 @@ from hotline.calendar.schedule import ScheduleInvalid, from_library, parse
 from hotline.calendar.work import library_last_year
 from hotline.storage.work_calendar import Synced
 from services.api.deps import ComponentsDep, LiveReaderDep, SupplierDep
-from services.api.errors import InvalidParameter, NotFound, ScheduleRefused, StorageUnavailable
+from services.api.errors import InvalidParameter, NotFound, ScheduleRefused, StorageUnavailableProblem
 from services.api.routes.supplied import read_body
 
 router = APIRouter(prefix="/v1/calendar", tags=["calendar"])
@@ -27,7 +27,7 @@ def _json(doc: Any, status: int = 200) -> Response:
 @router.get("", summary="How far the working-day calendar reaches, from which sources, what is pending")
 async def get_calendar(c: ComponentsDep, _: LiveReaderDep) -> Response:
     if not c.calendar.state.checked_at_ms:
-        raise StorageUnavailable(c.calendar.state.error or "the calendar is being read; retry in a second",
+        raise StorageUnavailableProblem(c.calendar.state.error or "the calendar is being read; retry in a second",
                                  headers={"Retry-After": "1"})
     await c.calendar.count_pending()  # /readyz and /v1/live show the last round's count
     return _json(c.calendar.state.describe(c.calendar.today()))

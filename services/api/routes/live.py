@@ -8,7 +8,7 @@ import orjson
 from fastapi import APIRouter, Response
 
 from services.api.deps import ComponentsDep, LiveReaderDep
-from services.api.errors import StorageUnavailable
+from services.api.errors import StorageUnavailableProblem
 
 router = APIRouter(prefix="/v1", tags=["live"])
 
@@ -23,7 +23,7 @@ router = APIRouter(prefix="/v1", tags=["live"])
 async def live(c: ComponentsDep, _: LiveReaderDep) -> Response:
     snap = c.live.snapshot
     if not snap.computed_at_ms:
-        raise StorageUnavailable(snap.error or "the live figures are being computed; retry in a second",
+        raise StorageUnavailableProblem(snap.error or "the live figures are being computed; retry in a second",
                                  headers={"Retry-After": "1"})
     age = round(max(time.time() * 1000 - snap.computed_at_ms, 0) / 1000, 3)
     calendar = c.calendar.state.describe(c.calendar.today())

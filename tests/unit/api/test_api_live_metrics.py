@@ -79,7 +79,7 @@ def test_storage_unavailable_is_a_503_problem_and_counted_once():
 
     @app.get("/warming")
     async def warming():
-        raise errors.StorageUnavailable("the live figures are being computed", headers={"Retry-After": "1"})
+        raise errors.StorageUnavailableProblem("the live figures are being computed", headers={"Retry-After": "1"})
 
     async def get(path: str) -> httpx.Response:
         async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://api") as client:
