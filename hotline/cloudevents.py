@@ -4,6 +4,13 @@ A binary-mode message carries the attributes in headers (`ce-id` over HTTP, `ce_
 and `data` as the body; `from_binary` turns one into the structured-mode dict that
 `hotline.contract.validate_event` judges, so both transports end in the same validation.
 
+`data` without a Content-Type is JSON: the binding leaves the header optional, the CloudEvents
+Python SDK's `to_binary` sends JSON data without one and its `from_http` reads such a body as
+`application/json`, so those events are read here as their producer meant them.
+
+In the JSON event format an attribute given as `null` is absent (`without_null_attributes`): a
+required one that is null is therefore missing, and the contract says so by its name.
+
 Header values are untrusted text: over HTTP they are percent-decoded (CloudEvents HTTP binding
 3.1.3.2: non-printable and non-ASCII characters travel percent-encoded), and a value with a
 control character after decoding (CR, LF, NUL...) is refused rather than carried on into events,
@@ -34,6 +41,9 @@ _NOT_HEADERS = {"data": "data travels in the body in binary mode",
                 "data_base64": "data travels in the body in binary mode",
                 "datacontenttype": "datacontenttype travels as the Content-Type header"}
 
+# Members of a JSON-format event that are not attributes (CloudEvents JSON format).
+_NOT_ATTRIBUTES = frozenset({"data", "data_base64"})
+
 
 class BinaryModeError(ValueError):
     """A binary-mode message that cannot be turned into an event; `str()` never holds a value."""
@@ -52,7 +62,7 @@ class InvalidHeader(BinaryModeError):
 
 
 class UnsupportedDataContentType(BinaryModeError):
-    """The body is not JSON, or no content type says it is: these event types carry JSON data."""
+    """The content type of the body is not JSON in UTF-8: these event types carry JSON data."""
 
 
 class MalformedData(BinaryModeError):
@@ -114,8 +124,8 @@ def from_binary(
     `HTTP_PREFIX` or `KAFKA_PREFIX`) become attributes named by the rest, lower-cased (HTTP
     header names are case-insensitive). Values stay strings as sent (`time` is not parsed);
     with `HTTP_PREFIX` they are percent-decoded first. `content_type` becomes `datacontenttype`;
-    a non-empty body becomes `data`, decoded as JSON, which needs a JSON content type. An empty
-    body means no `data`.
+    a non-empty body becomes `data`, decoded as JSON: without a content type (None or blank) it is
+    taken for JSON, any other content type must be JSON in UTF-8. An empty body means no `data`.
 
     If `headers` can yield a name twice (e.g. Starlette's `Headers.items()`), a repeated
     attribute is refused: which of two ids is meant cannot be guessed.
@@ -138,16 +148,30 @@ def from_binary(
     if content_type is not None:
         if _CONTROL.search(content_type):
             raise InvalidHeader("content-type", "must not contain control characters")
+    declared = content_type is not None and content_type.strip() != ""
+    if declared:
         event["datacontenttype"] = content_type
     if body:
         mt = media_type(content_type)
-        if mt is None or not mt.is_json or not mt.charset_ok:
+        if declared and (mt is None or not mt.is_json or not mt.charset_ok):
             raise UnsupportedDataContentType(
                 "binary-mode data must be JSON in UTF-8: send it with Content-Type "
                 "application/json (or another +json type)"
             )
         event["data"] = decode_json(body)
     return event
+
+
+def without_null_attributes(event: Any) -> Any:
+    """`event` without the attributes given as JSON `null`: absent, in the JSON event format.
+
+    Attributes are every member but `data` and `data_base64`, which are not attributes (a `null`
+    data stays for the contract to refuse). Returns `event` itself when nothing is null (and
+    anything but a dict as it is), else a shallow copy; never mutates `event`.
+    """
+    if not isinstance(event, dict) or None not in event.values():
+        return event
+    return {k: v for k, v in event.items() if v is not None or k in _NOT_ATTRIBUTES}
 
 
 def decode_json(body: bytes) -> Any:

@@ -31,6 +31,8 @@ from typing import Any, Literal
 import fastjsonschema
 from jsonschema import Draft7Validator, FormatChecker, ValidationError
 
+from hotline.cloudevents import without_null_attributes
+
 Entity = Literal["call", "ticket"]
 Source = Literal["phone", "internet", "transfer_in"]
 
@@ -120,12 +122,15 @@ class InvalidEvent(ValueError):
 def validate_event(obj: object) -> dict[str, Any]:
     """Check one decoded event against envelope and data schemas; never mutates `obj`.
 
-    Returns the event itself, or a shallow copy with `data` = {} when `data` is absent and the
-    type has no required data fields. Raises InvalidEvent listing every violation. Pure CPU, no IO
-    after the first call (which loads the schemas).
+    An attribute given as `null` is absent (CloudEvents JSON format): a required one is reported
+    as missing ("is required"). Returns the event itself, or a shallow copy without such attributes and with
+    `data` = {} when `data` is absent and the type has no required data fields. Raises
+    InvalidEvent listing every violation. Pure CPU, no IO after the first call (which loads the
+    schemas).
     """
     if not isinstance(obj, dict):
         raise InvalidEvent((Violation("", _NOT_AN_OBJECT),))
+    obj = without_null_attributes(obj)
     envelope, data_schemas = _contract()
     stage: tuple[str, ...] = ()
     try:

@@ -67,3 +67,16 @@ fi
 
 scripts/fetch-compose-schema.sh .venv
 scripts/fetch-kafka.sh .venv
+
+# The AsyncAPI CLI validates schemas/asyncapi.yaml (tests/unit/core/test_asyncapi.py), at an exact
+# version, into the virtualenv rather than onto the machine (4.x: the last major that runs on
+# Node 20). Reinstalled only when the pinned version changes.
+ASYNCAPI_CLI=@asyncapi/cli@4.1.1
+asyncapi_dir=.venv/share/asyncapi
+if [ ! -x "$asyncapi_dir/node_modules/.bin/asyncapi" ] \
+    || [ "$(cat "$asyncapi_dir/.installed" 2>/dev/null)" != "$ASYNCAPI_CLI" ]; then
+  command -v npm >/dev/null || { echo "bootstrap: npm is needed to install $ASYNCAPI_CLI" >&2; exit 1; }
+  echo "bootstrap: installing $ASYNCAPI_CLI into $asyncapi_dir"
+  npm install --prefix "$asyncapi_dir" --save-exact --no-audit --no-fund --loglevel=error "$ASYNCAPI_CLI" >/dev/null
+  echo "$ASYNCAPI_CLI" > "$asyncapi_dir/.installed"
+fi

@@ -6,8 +6,13 @@ held only as SHA-256 digests and looked up by digest, so the lookup's timing say
 about a token, and a memory dump holds no usable token.
 
 A source is under a prefix ending in "/" or ":" when it starts with it ("/" itself: every
-relative source such as "/pbx/main"); under any other prefix when it equals it or continues
-with "/" ("/pbx" covers "/pbx/main" but not "/pbxfake").
+source that is an absolute path such as "/pbx/main"); under any other prefix when it equals it or
+continues with "/" ("/pbx" covers "/pbx/main" but not "/pbxfake").
+
+A grant with `every_source` (the development token's, services/ingest/settings.py) may publish
+every source, whatever its prefixes: a relative reference such as "#pbx" or "pbx/main", an
+absolute URI such as "urn:hotline:110:gw1", so any producer works against a local stack. Such a
+source counts under the label ANY_SOURCE.
 """
 
 from __future__ import annotations
@@ -20,6 +25,9 @@ from services.ingest.errors import Forbidden, Unauthorized
 from services.ingest.settings import ProducerGrant
 
 REALM = 'Bearer realm="hotline-ingest"'
+# The label of a source the development token sends outside its configured prefixes (not a
+# prefix: a grant listing "*" gets no wildcard).
+ANY_SOURCE = "*"
 _MAX_LISTED = 50
 
 
@@ -27,13 +35,15 @@ _MAX_LISTED = 50
 class Producer:
     name: str
     prefixes: tuple[str, ...]  # longest first: an event counts under its most specific prefix
+    every_source: bool = False  # ProducerGrant.every_source
 
     def prefix_of(self, source: str) -> str | None:
-        """The configured prefix `source` falls under, or None when the token may not send it."""
+        """The configured prefix `source` falls under (ANY_SOURCE for the development token
+        outside them), or None when the token may not send it."""
         for prefix in self.prefixes:
             if _under(source, prefix):
                 return prefix
-        return None
+        return ANY_SOURCE if self.every_source else None
 
 
 def _under(source: str, prefix: str) -> bool:
@@ -47,7 +57,8 @@ class Authenticator:
 
     def __init__(self, tokens: Mapping[str, ProducerGrant]) -> None:
         self._by_digest = {
-            digest(token): Producer(g.producer, tuple(sorted(set(g.sources), key=len, reverse=True)))
+            digest(token): Producer(g.producer, tuple(sorted(set(g.sources), key=len, reverse=True)),
+                                    every_source=g.every_source)
             for token, g in tokens.items()
         }
 

@@ -2,8 +2,11 @@
 
 - structured (`application/cloudevents+json`): the body is one event;
 - batch (`application/cloudevents-batch+json`): the body is a JSON array of events (`[]` too);
-- binary (any other content type, with `ce-` headers): the headers are the attributes and the
-  body is `data` (hotline.cloudevents.from_binary).
+- binary (any other content type or none, with `ce-` headers): the headers are the attributes
+  and the body is `data`, JSON also when no Content-Type says so (hotline.cloudevents.from_binary).
+
+In structured and batch mode an attribute given as `null` is absent (the JSON event format), so
+what comes back is the event as CloudEvents readers (the Python SDK's `from_http`) read it.
 
 Pure: the events come back undecided (they may be anything JSON, `validate_event` judges them);
 only what makes the request as a whole unreadable raises, as a typed RequestError.
@@ -16,7 +19,7 @@ from enum import Enum
 
 from hotline.cloudevents import (
     BATCH_MEDIA_TYPE, HTTP_PREFIX, STRUCTURED_MEDIA_TYPE, InvalidHeader, MalformedData,
-    UnsupportedDataContentType, decode_json, from_binary, media_type,
+    UnsupportedDataContentType, decode_json, from_binary, media_type, without_null_attributes,
 )
 from services.ingest.errors import (
     MalformedJson, MalformedRequest, PayloadTooLarge, UnsupportedMediaType,
@@ -79,7 +82,7 @@ def events_of(
     except MalformedData as exc:
         raise MalformedJson(str(exc), line=exc.line, column=exc.column) from None
     if mode is Mode.STRUCTURED:
-        return [decoded]
+        return [without_null_attributes(decoded)]
     if not isinstance(decoded, list):
         raise MalformedRequest(f"a {BATCH_MEDIA_TYPE} body must be a JSON array of events")
     if len(decoded) > max_batch_events:
@@ -87,4 +90,4 @@ def events_of(
             f"the batch holds {len(decoded)} events; at most {max_batch_events} are accepted per "
             "request: split it", limit=max_batch_events,
         )
-    return decoded
+    return [without_null_attributes(event) for event in decoded]

@@ -35,7 +35,12 @@ class ProducerGrant(BaseModel):
         description="the producing system's name; a metrics label, so a short fixed word",
     )
     sources: list[str] = Field(
-        min_length=1, description="source prefixes, e.g. \"/pbx/\"; \"/\" allows every relative source (auth.py)"
+        min_length=1, description="source prefixes, e.g. \"/pbx/\"; \"/\" allows every source that is an absolute path (auth.py)"
+    )
+    every_source: bool = Field(
+        default=False,
+        description="may publish any source, also relative references such as \"#pbx\" and URIs "
+        "outside `sources` (counted under the label \"*\"); the development token has it",
     )
 
     @field_validator("sources")
@@ -106,7 +111,7 @@ class IngestSettings(BaseSettings):
     def _secrets(self) -> "IngestSettings":
         if self.env == "development":
             if self.tokens is None:
-                self.tokens = {DEV_TOKEN: ProducerGrant(producer=DEV_PRODUCER, sources=["/"])}
+                self.tokens = {DEV_TOKEN: ProducerGrant(producer=DEV_PRODUCER, sources=["/"], every_source=True)}
             return self
         if self.privacy.env != self.env:
             raise ValueError("HOTLINE_ENV=production, but the caller hash key settings were built for development")

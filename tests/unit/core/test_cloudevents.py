@@ -9,7 +9,7 @@ from starlette.datastructures import Headers
 
 from hotline.cloudevents import (
     HTTP_PREFIX, KAFKA_PREFIX, InvalidHeader, MalformedData, UnsupportedDataContentType,
-    from_binary, kafka_headers, media_type, printable,
+    from_binary, kafka_headers, media_type, printable, without_null_attributes,
 )
 from hotline.contract import validate_event
 
@@ -91,11 +91,21 @@ def test_empty_body_means_no_data() -> None:
     assert "datacontenttype" not in from_binary(ATTRS, HTTP_PREFIX, b"", None)
 
 
-@pytest.mark.parametrize("content_type", [None, "text/plain", "application/xml", "application/octet-stream",
-                                          "application/json; charset=latin-1"])
-def test_a_body_needs_a_json_content_type(content_type: str | None) -> None:
+@pytest.mark.parametrize("content_type", ["text/plain", "application/xml", "application/octet-stream",
+                                          "application/json; charset=latin-1", "; charset=utf-8"])
+def test_a_declared_content_type_must_be_json(content_type: str) -> None:
     with pytest.raises(UnsupportedDataContentType, match="must be JSON"):
         http(content_type=content_type)
+
+
+@pytest.mark.parametrize("content_type", [None, "", "  "])
+def test_a_body_without_content_type_is_json(content_type: str | None) -> None:
+    # The binding leaves Content-Type optional; the SDKs' to_binary sends JSON data without one.
+    event = http(content_type=content_type)
+    assert event == {**EVENT, "data": {"direction": "inbound"}}
+    assert validate_event(event) == event
+    with pytest.raises(MalformedData):
+        http(body=b"hello", content_type=content_type)
 
 
 @pytest.mark.parametrize("content_type", ["application/json", "Application/JSON; charset=UTF-8",
@@ -114,6 +124,18 @@ def test_malformed_json_tells_where_not_what() -> None:
 def test_json_data_of_any_shape_is_left_to_the_contract() -> None:
     assert http(body=b"[1, 2]")["data"] == [1, 2]
     assert http(body=b"null")["data"] is None
+
+
+def test_null_attributes_are_absent() -> None:
+    event = {**EVENT, "dataschema": None, "traceparent": None, "data": {"x": None}}
+    assert without_null_attributes(event) == {**EVENT, "data": {"x": None}}
+    assert event["dataschema"] is None  # not mutated
+    assert without_null_attributes(EVENT) is EVENT  # nothing null: the same object
+    # data and data_base64 are members of the format, not attributes: left for the contract
+    assert without_null_attributes({"id": None, "data": None, "data_base64": None}) == {
+        "data": None, "data_base64": None}
+    for other in (None, [None], "x", 1):
+        assert without_null_attributes(other) == other
 
 
 def test_kafka_headers() -> None:

@@ -83,3 +83,19 @@ def test_binary_mode_is_one_event() -> None:
     headers = Headers({"ce-id": "a", "content-type": "application/json"})
     assert events_of(Mode.BINARY, b'{"x": 1}', headers, "application/json", 10) == [
         {"id": "a", "datacontenttype": "application/json", "data": {"x": 1}}]
+
+
+def test_binary_mode_without_content_type_is_json_data() -> None:
+    # what the CloudEvents SDKs' to_binary sends for JSON data: no Content-Type header at all
+    headers = Headers({"ce-id": "a", "ce-source": "#pbx"})
+    assert content_mode(None, headers) is Mode.BINARY
+    assert events_of(Mode.BINARY, b'{"x": 1}', headers, None, 10) == [{"id": "a", "source": "#pbx", "data": {"x": 1}}]
+    with pytest.raises(MalformedJson):
+        events_of(Mode.BINARY, b"hello", headers, None, 10)
+
+
+def test_null_attributes_are_absent_in_structured_and_batch_mode() -> None:
+    body = b'{"id": "a", "dataschema": null, "traceparent": null, "source": null, "data": {"x": null}}'
+    assert events_of(Mode.STRUCTURED, body, Headers(), None, 10) == [{"id": "a", "data": {"x": None}}]
+    batch = b'[{"id": "a", "subject": null}, {"id": "b"}, null, {"data": null}]'
+    assert events_of(Mode.BATCH, batch, Headers(), None, 10) == [{"id": "a"}, {"id": "b"}, None, {"data": None}]
