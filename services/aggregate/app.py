@@ -12,17 +12,8 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from hotline.settings import StackSettings
 from services.aggregate import batches, metrics
-from services.aggregate.consumer import BatchingTransport
+from services.aggregate.consumer import AggregateApp
 from services.aggregate.settings import AggregateSettings
-
-
-class AggregateApp(faust.App):
-    """A Faust app whose consumer hands whole fetches to the fold loop (consumer.py)."""
-
-    batch_sink = None  # set by batches.register
-
-    def _new_transport(self):  # type: ignore[override]
-        return BatchingTransport(self.conf.broker_consumer, self)
 
 
 def create_app(settings: AggregateSettings | None = None) -> faust.App:

@@ -13,6 +13,12 @@ refresh serves several batches and an entity touched by several of them is merge
 runs after each. A ClickHouse outage
 makes the stage retry with backoff, forever: the stages behind it fill, the consumer stops
 fetching, lag grows (visible in metrics), nothing is dropped.
+
+When partitions are revoked (a rebalance), what is in flight for them is dropped unacked: a
+batch not yet prepared is not inserted, and the offsets of one already inserting or waiting for
+its refresh are not acked; their new owner reads them again from the committed offsets
+(consumer.py's docstring: why dropping, not flushing). `Stages` is the loop with its IO passed
+in (tests/unit/aggregate/test_stage_wiring.py); `register` wires it to Faust and ClickHouse.
 """
 
 from __future__ import annotations
@@ -21,17 +27,17 @@ import asyncio
 import datetime as dt
 import gc
 import logging
-import time
-from collections import Counter
+from collections.abc import Awaitable, Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import faust
 
 from services.aggregate import metrics
-from services.aggregate.consumer import Acked
+from services.aggregate.consumer import Acked, attach_sink
 from services.aggregate.prepare import Incoming, Prepared, prepare
+from services.aggregate.queues import Handoff, Inserted, Refresher
 from services.aggregate.settings import AggregateSettings
 from services.aggregate.writer import ClickHouseWriter, StorageUnavailable
 
@@ -53,53 +59,94 @@ def dedup_token(batch: list[Incoming]) -> str:
     return ";".join(f"{t}/{p}/{min(o)}-{max(o)}" for (t, p), o in sorted(spans.items()))
 
 
-class Handoff:
-    """Bounded queue between the consumer's drain loop and the fold loop (backpressure: the
-    drain loop waits while `max_events` are queued).
+class Stages:
+    """prepare -> dead letters -> insert -> refresh -> ack, each stage in batch order.
 
-    A batch closes at `size` events, `within_s` after its first event, or — once it holds
-    `caught_up_events` — as soon as the consumer says it has read everything the broker had:
-    the tail of a backlog (after a restart, an outage, a burst) is then not held for the rest
-    of the latency window. Live traffic never fills that floor, so it keeps one insert per
-    window instead of one per fetch.
+    IO comes in: `send_dead_letters` (awaited: the broker has them), `insert_rows(prepared,
+    dedup_token)` and `refresh_facts(calls, tickets)` (blocking, each run in its own thread; both
+    raise StorageUnavailable when ClickHouse did not take them, and are retried with backoff),
+    `ack(acks)` (marks offsets done; Faust commits them) and `settled(batches)` (metrics, after
+    the acks). `ack` gets only offsets whose facts are refreshed and whose partition was not
+    revoked since they were fetched. `fold_loop` and `refresh_loop` run until cancelled.
     """
 
-    def __init__(self, max_events: int, caught_up_events: int | None = None):
-        self.max_events = max_events
-        self.caught_up_events = max_events if caught_up_events is None else caught_up_events
-        self.queued = 0
-        self._items: asyncio.Queue[tuple[list[Incoming], list[Acked], bool]] = asyncio.Queue()
-        self._room = asyncio.Event()
-        self._room.set()
+    def __init__(self, handoff: Handoff, refresher: Refresher, *,
+                 prepare: Callable[[list[Incoming]], Prepared],
+                 send_dead_letters: Callable[[list[tuple[bytes | None, bytes]]], Awaitable[None]],
+                 insert_rows: Callable[[Prepared, str], None],
+                 refresh_facts: Callable[[set[str], set[str]], None],
+                 ack: Callable[[list[Acked]], None],
+                 settled: Callable[[list[Inserted]], None] = lambda done: None,
+                 batch_size: int, within_s: float, backoff_max_s: float):
+        self.handoff, self.refresher, self.ownership = handoff, refresher, handoff.ownership
+        self.prepare, self.send_dead_letters = prepare, send_dead_letters
+        self.insert_rows, self.refresh_facts, self.ack, self.settled = insert_rows, refresh_facts, ack, settled
+        self.batch_size, self.within_s, self.backoff_max_s = batch_size, within_s, backoff_max_s
+        # One thread per stage, each owning its (not thread-safe) ClickHouse connection; the
+        # event loop never blocks on ClickHouse.
+        self._insert_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="clickhouse-insert")
+        self._refresh_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="clickhouse-refresh")
 
-    async def put(self, rows: list[Incoming], acks: list[Acked], caught_up: bool = False) -> None:
-        while self.queued >= self.max_events:
-            self._room.clear()
-            await self._room.wait()
-        self.queued += len(rows)
-        self._items.put_nowait((rows, acks, caught_up))
+    def revoke(self, partitions: Iterable[Any]) -> None:
+        """These partitions are no longer this worker's: nothing fetched from them so far is acked."""
+        self.ownership.revoke(partitions)
 
-    async def take(self, size: int, within_s: float) -> tuple[list[Incoming], list[Acked]]:
-        """At least one hand-off, then more until `size` events, `within_s` after the first, or
-        caught up with at least `caught_up_events`."""
-        rows, acks, caught_up = await self._items.get()
-        rows, acks = list(rows), list(acks)
-        deadline = time.monotonic() + within_s
-        while len(rows) < size:
-            if caught_up and len(rows) >= self.caught_up_events and self._items.empty():
-                break
-            timeout = deadline - time.monotonic()
-            if timeout <= 0:
-                break
+    async def fold_loop(self) -> None:
+        in_flight: asyncio.Task | None = None
+        try:
+            while True:
+                batch, acks, stamp = await self.handoff.take(self.batch_size, self.within_s)
+                if stamp != self.ownership.epoch:
+                    batch, acks = self.ownership.owned(batch, acks, stamp)  # not worth inserting
+                    if not batch:
+                        continue
+                prepared = self.prepare(batch)
+                if prepared.dead_letters:
+                    await self.send_dead_letters(prepared.dead_letters)
+                if in_flight is not None:
+                    await in_flight  # inserts in order
+                in_flight = asyncio.ensure_future(self._insert(batch, acks, stamp, prepared))
+        finally:
+            if in_flight is not None and not in_flight.done():
+                in_flight.cancel()
+
+    async def refresh_loop(self) -> None:
+        while True:
+            calls, tickets, done = await self.refresher.take()
+            with metrics.FACTS_REFRESH_SECONDS.time():
+                await self._retrying("facts refresh", self._refresh_thread, self.refresh_facts, calls, tickets)
+            for inserted in done:
+                acks = inserted.acks
+                if inserted.stamp != self.ownership.epoch:
+                    _, acks = self.ownership.owned((), acks, inserted.stamp)
+                    if len(acks) < len(inserted.acks):
+                        log.info("%d offsets of revoked partitions not acked: their new owner reads them again",
+                                 len(inserted.acks) - len(acks))
+                if acks:
+                    self.ack(acks)
+            self.settled(done)
+
+    async def _insert(self, batch: list[Incoming], acks: list[Acked], stamp: int, prepared: Prepared) -> None:
+        with metrics.BATCH_INSERT_SECONDS.time():
+            await self._retrying("insert", self._insert_thread, self.insert_rows, prepared, dedup_token(batch))
+        await self.refresher.add(Inserted.of(batch, acks, prepared, stamp))
+
+    async def _retrying(self, what: str, executor: ThreadPoolExecutor, fn, *args) -> None:  # noqa: ANN001
+        loop = asyncio.get_running_loop()
+        backoff = min(0.2, self.backoff_max_s)
+        while True:
             try:
-                more_rows, more_acks, caught_up = await asyncio.wait_for(self._items.get(), timeout)
-            except asyncio.TimeoutError:
-                break
-            rows += more_rows
-            acks += more_acks
-        self.queued -= len(rows)
-        self._room.set()
-        return rows, acks
+                await loop.run_in_executor(executor, fn, *args)
+                return
+            except StorageUnavailable as exc:
+                metrics.WRITE_RETRIES.inc()
+                log.warning("%s failed, retrying in %.1f s: %s", what, backoff, exc)
+                await asyncio.sleep(backoff)
+                backoff = min(backoff * 2, self.backoff_max_s)
+
+    def close(self) -> None:
+        self._insert_thread.shutdown(wait=False, cancel_futures=True)
+        self._refresh_thread.shutdown(wait=False, cancel_futures=True)
 
 
 class Writers:
@@ -121,65 +168,55 @@ class Writers:
         return self._refresh
 
 
-@dataclass
-class Inserted:
-    """What is left of a batch once its rows are in ClickHouse: what the refresh and the acks
-    need. The messages and rows are let go here, so the batches waiting for a refresh hold a
-    few bytes per event, not the events."""
+class Progress:
+    """The metrics of settled batches and the consumer-lag gauge of the assigned partitions."""
 
-    events: int
-    acks: list[Acked]
-    last_offsets: dict[tuple[str, int], int]
-    calls: set[str]
-    tickets: set[str]
-    accepted: Counter
-    rejected: Counter
-    newest_ms: int
+    def __init__(self, app: faust.App):
+        self.app = app
+        self.last_offset: dict[tuple[str, int], int] = {}
+        self.end_offsets: dict[tuple[str, int], int] = {}
+        self.newest_s = 0.0
 
-    @classmethod
-    def of(cls, batch: list[Incoming], acks: list[Acked], prepared: Prepared) -> "Inserted":
-        last: dict[tuple[str, int], int] = {}
-        for m in batch:
-            key = (m.topic, m.partition)
-            if m.offset > last.get(key, -1):
-                last[key] = m.offset
-        return cls(len(batch), acks, last, prepared.calls, prepared.tickets, prepared.accepted,
-                   prepared.rejected, prepared.newest_ms)
+    def settled(self, done: list[Inserted]) -> None:
+        last_offset = self.last_offset
+        for inserted in done:
+            for key, offset in inserted.last_offsets.items():
+                if offset > last_offset.get(key, -1):
+                    last_offset[key] = offset
+            metrics.BATCH_EVENTS.observe(inserted.events)
+            for type_, n in inserted.accepted.items():
+                metrics.EVENTS_PROCESSED.labels(type_).inc(n)
+            for reason, n in inserted.rejected.items():
+                metrics.EVENTS_REJECTED.labels(reason).inc(n)
+            if inserted.newest_ms:
+                self.newest_s = max(self.newest_s, inserted.newest_ms / 1000)
+                metrics.NEWEST_EVENT.set(self.newest_s)
+        self.report_lag()
 
+    def report_lag(self) -> None:
+        # Only partitions assigned now: after a rebalance the others belong to another worker,
+        # which reports them.
+        assigned = self.app.consumer.assignment()
+        for tp in list(self.last_offset):
+            if faust.types.TP(*tp) not in assigned:
+                del self.last_offset[tp]
+                self.end_offsets.pop(tp, None)
+                metrics.CONSUMER_LAG.remove(tp[0], str(tp[1]))
+        for key, offset in self.last_offset.items():
+            if key in self.end_offsets:
+                metrics.CONSUMER_LAG.labels(key[0], str(key[1])).set(max(self.end_offsets[key] - offset - 1, 0))
 
-class Refresher:
-    """Collects what the insert stage wrote and refreshes its facts in one go, then acks."""
-
-    def __init__(self, max_events: int):
-        self.max_events = max_events
-        self.calls: set[str] = set()
-        self.tickets: set[str] = set()
-        self.done: list[Inserted] = []
-        self.events = 0
-        self._changed = asyncio.Event()
-
-    async def add(self, inserted: Inserted) -> None:
-        """Wait while `max_events` already wait for a refresh (backpressure), then queue."""
-        while self.events >= self.max_events:
-            self._changed.clear()
-            await self._changed.wait()
-        self.calls |= inserted.calls
-        self.tickets |= inserted.tickets
-        self.done.append(inserted)
-        self.events += inserted.events
-        self._changed.set()
-
-    async def take(self) -> tuple[set[str], set[str], list[Inserted]]:
-        while not self.done:
-            self._changed.clear()
-            await self._changed.wait()
-        out = (self.calls, self.tickets, self.done)
-        self.calls, self.tickets, self.done, self.events = set(), set(), [], 0
-        self._changed.set()
-        return out
+    async def refresh_end_offsets(self) -> None:
+        """The assigned partitions' end offsets (ListOffsets), so the lag keeps growing while
+        nothing is fetched (ClickHouse down stalls the batches, and with them the fetches)."""
+        consumer = self.app.consumer
+        assigned = [tp for tp in consumer.assignment() if (tp.topic, tp.partition) in self.last_offset]
+        if assigned:
+            ends = await consumer.highwaters(*assigned)  # Faust's name for end_offsets
+            self.end_offsets.update({(tp.topic, tp.partition): end for tp, end in ends.items()})
 
 
-def register(app: faust.App, settings: AggregateSettings) -> None:
+def register(app: faust.App, settings: AggregateSettings) -> Stages:
     k = settings.kafka
     events_topic = app.topic(k.topic_calls, k.topic_tickets, key_serializer="raw", value_serializer="raw")
     app.topics.add(events_topic)  # subscribes the consumer group; BatchingConsumer delivers
@@ -187,103 +224,50 @@ def register(app: faust.App, settings: AggregateSettings) -> None:
     tz = ZoneInfo(settings.city.timezone)
     hash_key = settings.privacy.hash_key
     handoff = Handoff(max_events=2 * settings.batch_size, caught_up_events=max(1, settings.batch_size // 10))
-    app.batch_sink = handoff.put  # type: ignore[attr-defined] - read by BatchingConsumer
-    refresher = Refresher(max_events=settings.refresh_max_events)
-    # One thread per stage, each owning its (not thread-safe) ClickHouse connection; the event
-    # loop never blocks on ClickHouse.
-    insert_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="clickhouse-insert")
-    refresh_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="clickhouse-refresh")
+    attach_sink(app, handoff.put)
     writers = Writers(settings)
-    last_offset: dict[tuple[str, int], int] = {}
+    progress = Progress(app)
 
-    async def retrying(what: str, executor: ThreadPoolExecutor, fn, *args) -> None:  # noqa: ANN001
-        loop = asyncio.get_running_loop()
-        backoff = 0.2
-        while True:
-            try:
-                await loop.run_in_executor(executor, fn, *args)
-                return
-            except StorageUnavailable as exc:
-                metrics.WRITE_RETRIES.inc()
-                log.warning("%s failed, retrying in %.1f s: %s", what, backoff, exc)
-                await asyncio.sleep(backoff)
-                backoff = min(backoff * 2, settings.retry_backoff_max_s)
+    async def send_dead_letters(letters: list[tuple[bytes | None, bytes]]) -> None:
+        pending = [await deadletter_topic.send(key=key, value=value) for key, value in letters]
+        await asyncio.gather(*pending)
 
-    end_offsets: dict[tuple[str, int], int] = {}
+    def ack(acks: list[Acked]) -> None:
+        ack_one = app.consumer.ack
+        for a in acks:
+            ack_one(a)  # type: ignore[arg-type] - Consumer.ack reads tp, topic, offset, acked
 
-    def report_lag() -> None:
-        # Only partitions assigned now: after a rebalance the others belong to another worker,
-        # which reports them.
-        assigned = app.consumer.assignment()
-        for tp in list(last_offset):
-            if faust.types.TP(*tp) not in assigned:
-                del last_offset[tp]
-                end_offsets.pop(tp, None)
-                metrics.CONSUMER_LAG.remove(tp[0], str(tp[1]))
-        for key, offset in last_offset.items():
-            if key in end_offsets:
-                metrics.CONSUMER_LAG.labels(key[0], str(key[1])).set(max(end_offsets[key] - offset - 1, 0))
-
-    async def refresh_end_offsets() -> None:
-        """The assigned partitions' end offsets (ListOffsets), so the lag keeps growing while
-        nothing is fetched (ClickHouse down stalls the batches, and with them the fetches)."""
-        assigned = [tp for tp in app.consumer.assignment() if (tp.topic, tp.partition) in last_offset]
-        if assigned:
-            ends = await app.consumer.highwaters(*assigned)  # Faust's name for end_offsets
-            end_offsets.update({(tp.topic, tp.partition): end for tp, end in ends.items()})
-
-    def acked(done: Inserted) -> None:
-        ack = app.consumer.ack
-        for a in done.acks:
-            ack(a)  # type: ignore[arg-type] - Consumer.ack reads tp, topic, offset, acked
-        for key, offset in done.last_offsets.items():
-            if offset > last_offset.get(key, -1):
-                last_offset[key] = offset
-        metrics.BATCH_EVENTS.observe(done.events)
-        for type_, n in done.accepted.items():
-            metrics.EVENTS_PROCESSED.labels(type_).inc(n)
-        for reason, n in done.rejected.items():
-            metrics.EVENTS_REJECTED.labels(reason).inc(n)
-        if done.newest_ms:
-            metrics.NEWEST_EVENT.set(max(metrics.NEWEST_EVENT._value.get(), done.newest_ms / 1000))
-
-    async def insert(batch: list[Incoming], acks: list[Acked], prepared: Prepared) -> None:
-        with metrics.BATCH_INSERT_SECONDS.time():
-            await retrying("insert", insert_thread, writers.inserter().insert, prepared, dedup_token(batch))
-        await refresher.add(Inserted.of(batch, acks, prepared))
+    stages = Stages(
+        handoff, Refresher(max_events=settings.refresh_max_events),
+        prepare=lambda batch: prepare(batch, tz, hash_key, now=dt.datetime.now(dt.timezone.utc)),
+        send_dead_letters=send_dead_letters,
+        insert_rows=lambda prepared, token: writers.inserter().insert(prepared, token),
+        refresh_facts=lambda calls, tickets: writers.refresher().refresh(calls, tickets),
+        ack=ack, settled=progress.settled,
+        batch_size=settings.batch_size, within_s=settings.batch_max_latency_s,
+        backoff_max_s=settings.retry_backoff_max_s,
+    )
 
     @app.task
     async def fold() -> None:
         gc.set_threshold(*GC_THRESHOLDS)
-        in_flight: asyncio.Task | None = None
-        try:
-            while True:
-                batch, acks = await handoff.take(settings.batch_size, settings.batch_max_latency_s)
-                prepared = prepare(batch, tz, hash_key, now=dt.datetime.now(dt.timezone.utc))
-                pending = [await deadletter_topic.send(key=key, value=value) for key, value in prepared.dead_letters]
-                if pending:
-                    await asyncio.gather(*pending)
-                if in_flight is not None:
-                    await in_flight  # inserts in order
-                in_flight = asyncio.ensure_future(insert(batch, acks, prepared))
-        finally:
-            if in_flight is not None and not in_flight.done():
-                in_flight.cancel()
+        await stages.fold_loop()
 
     @app.task
     async def refresh() -> None:
-        while True:
-            calls, tickets, done = await refresher.take()
-            with metrics.FACTS_REFRESH_SECONDS.time():
-                await retrying("facts refresh", refresh_thread, writers.refresher().refresh, calls, tickets)
-            for inserted in done:
-                acked(inserted)
-            report_lag()
+        await stages.refresh_loop()
+
+    @app.on_partitions_revoked.connect
+    async def on_revoked(sender, revoked, **kwargs):  # noqa: ANN001 - mode's signal signature
+        # Faust has stopped the flow; the group hands these partitions over once this returns.
+        stages.revoke(revoked)
 
     @app.timer(5.0)
     async def lag_timer() -> None:
         try:
-            await refresh_end_offsets()
+            await progress.refresh_end_offsets()
         except Exception as exc:  # noqa: BLE001 - a broker blip: the gauge keeps its last value
             log.warning("end offsets not read for the lag gauge: %s", type(exc).__name__)
-        report_lag()
+        progress.report_lag()
+
+    return stages
