@@ -97,7 +97,9 @@ class Stages:
             while True:
                 batch, acks, stamp = await self.handoff.take(self.batch_size, self.within_s)
                 if stamp != self.ownership.epoch:
+                    fetched = len(acks)
                     batch, acks = self.ownership.owned(batch, acks, stamp)  # not worth inserting
+                    metrics.REVOKED_DROPPED.inc(fetched - len(acks))
                     if not batch:
                         continue
                 prepared = self.prepare(batch)
@@ -120,6 +122,7 @@ class Stages:
                 if inserted.stamp != self.ownership.epoch:
                     _, acks = self.ownership.owned((), acks, inserted.stamp)
                     if len(acks) < len(inserted.acks):
+                        metrics.REVOKED_DROPPED.inc(len(inserted.acks) - len(acks))
                         log.info("%d offsets of revoked partitions not acked: their new owner reads them again",
                                  len(inserted.acks) - len(acks))
                 if acks:

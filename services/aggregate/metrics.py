@@ -13,6 +13,7 @@ the way hotline.web.prometheus describes, in one registry per process (a worker 
 | hotline_aggregate_newest_event_timestamp_seconds | gauge | | event time of the newest event written (Unix time) |
 | hotline_aggregate_assigned_partitions | gauge | | partitions this worker consumes since the last rebalance |
 | hotline_aggregate_rebalances_total | counter | | partition assignments this worker received |
+| hotline_aggregate_revoked_offsets_dropped_total | counter | | offsets in flight when their partition was revoked: not acked, read again by the new owner |
 | process_* | | | CPU, memory, file descriptors of this process |
 
 Counters and assigned partitions: sum() over workers; the newest event: max(); the lag of a
@@ -64,6 +65,10 @@ class Metrics(ServiceMetrics):
         self.rebalances = self.counter(
             "hotline_aggregate_rebalances_total",
             "Partition assignments this worker received (one per consumer-group rebalance it took part in).")
+        self.revoked_dropped = self.counter(
+            "hotline_aggregate_revoked_offsets_dropped_total",
+            "Offsets fetched or written before their partition was revoked, left unacked so that the "
+            "partition's new owner reads them again (the fold makes the re-read harmless). Sum over workers.")
 
 
 # One worker per process, and the Faust app is built without a place to hand an instance to, so
@@ -81,3 +86,4 @@ CONSUMER_LAG = METRICS.consumer_lag
 NEWEST_EVENT = METRICS.newest_event
 ASSIGNED_PARTITIONS = METRICS.assigned_partitions
 REBALANCES = METRICS.rebalances
+REVOKED_DROPPED = METRICS.revoked_dropped

@@ -237,9 +237,15 @@ def test_batches_queued_for_a_revoked_partition_are_neither_written_nor_acked():
             rig.ch.insert_gate.set()
             await rig.until_acked(2)
         return rig
+    before = dropped_offsets()
     rig = asyncio.run(run())
     assert rig.acked == [(1, 0), (1, 1)]
     assert not any(8 in offsets for kind, offsets in rig.log if kind in ("prepare", "insert"))
+    assert dropped_offsets() - before == 12  # 0-3 inserting, 4-7 prepared, 8-11 queued
+
+
+def dropped_offsets() -> float:
+    return metrics.REGISTRY.get_sample_value("hotline_aggregate_revoked_offsets_dropped_total")
 
 
 def test_a_revocation_drops_only_the_revoked_partitions_acks():
@@ -255,5 +261,7 @@ def test_a_revocation_drops_only_the_revoked_partitions_acks():
             rig.ch.insert_gate.set()
             await rig.until_acked(3)
         return rig
+    before = dropped_offsets()
     rig = asyncio.run(run())
     assert rig.acked == [(1, 10), (1, 11), (1, 12)] and rig.acked_not_durable == []
+    assert dropped_offsets() - before == 3
