@@ -4,7 +4,7 @@ and extra parameters, bodies of the wrong shape), with the development token, ev
 
 Per request: never a 5xx, an answer within 10 s, and an error answer is an RFC 9457 problem.
 The generated events that fit the contract are accepted and flow on to ClickHouse; what they
-left there is checked in test_zz_storage.py.
+left there is checked by test_storage.py when it runs after this module.
 """
 
 from __future__ import annotations

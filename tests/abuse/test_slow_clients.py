@@ -17,6 +17,7 @@ import orjson
 import pytest
 
 from tests.support.abuse import AUTH, READ_TIMEOUT_S, STRUCTURED, TRIED, client, event
+from tests.support.waiting import eventually
 
 pytestmark = [pytest.mark.kafka, pytest.mark.clickhouse]
 
@@ -29,15 +30,19 @@ HEAD = {
 }
 
 
-def trickle(port: int, first: bytes, drip: bytes, every_s: float = 0.5, give_up_s: float = 30) -> tuple[float, bytes]:
-    """Send `first`, then `drip` every `every_s` until the server closes the connection.
-    Returns (seconds until closed, what the server answered)."""
+def trickle(port: int, first: bytes, drip: bytes, every_s: float = 0.5, give_up_s: float = 30,
+            started: list | None = None) -> tuple[float, bytes]:
+    """Send `first`, then `drip` every `every_s` until the server closes the connection (the
+    slow client itself: its pace is the thing under test). Appends to `started` once connected and
+    `first` is sent. Returns (seconds until closed, what the server answered)."""
     TRIED[f"port {port}: slow clients"] += 1
     answer = b""
     with socket.create_connection(("127.0.0.1", port), timeout=give_up_s) as s:
         start = time.monotonic()
         if first:
             s.sendall(first)
+        if started is not None:
+            started.append(port)
         s.settimeout(every_s)
         while time.monotonic() - start < give_up_s:
             try:
@@ -79,9 +84,12 @@ def test_slow_clients_are_cut_off_with_408_and_do_not_block_the_others(abuse_sta
     slow = [(s, c) for s in ("ingest", "api") for c in CASES] * 5
     run = f"slow{int(time.time())}"
     timings: list[float] = []
+    started: list[int] = []
     with ThreadPoolExecutor(len(slow)) as pool:
-        futures = [pool.submit(trickle, abuse_stack.port(s), _first(s, c), CASES[c][1]) for s, c in slow]
-        time.sleep(1.0)  # all of them connected and trickling
+        futures = [pool.submit(trickle, abuse_stack.port(s), _first(s, c), CASES[c][1], started=started)
+                   for s, c in slow]
+        eventually(lambda: len(started), until=lambda n: n == len(slow), timeout_s=10, interval_s=0.05,
+                   what=f"all {len(slow)} slow clients connected and sending")
         with client(abuse_stack, "ingest", 10) as ingest, client(abuse_stack, "api", 10) as api:
             for i in range(20):
                 start = time.monotonic()
@@ -114,6 +122,7 @@ def test_a_kept_alive_connection_is_timed_per_request(abuse_stack):
                 assert chunk, f"closed after {answer!r}"
                 answer += chunk
             assert answer.startswith(b"HTTP/1.1 200 ")
+            # The idle gap between two requests is what is under test: a wait for time on purpose.
             time.sleep(min(0.6 * READ_TIMEOUT_S, 4.0))
 
 
@@ -126,6 +135,6 @@ def test_a_slow_but_steady_upload_within_the_timeout_is_accepted(abuse_stack):
     with socket.create_connection(("127.0.0.1", abuse_stack.port("ingest")), timeout=READ_TIMEOUT_S + 5) as s:
         s.sendall(head)
         for part in parts:
-            stop.wait(pause)
+            stop.wait(pause)  # the slow upload itself (under test): half the read timeout in all
             s.sendall(part)
         assert s.recv(65536).startswith(b"HTTP/1.1 200 ")

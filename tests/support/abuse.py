@@ -25,6 +25,8 @@ from hotline.settings import ClickHouseSettings, KafkaSettings
 SLOW = bool(os.environ.get("HOTLINE_ABUSE_SLOW"))  # the full suite: more examples, repeated rounds
 TRIED: Counter[str] = Counter()  # requests sent, by kind: printed at the end of the session
 READ_TIMEOUT_S = 5.0  # the abuse stack's read timeout of both services (tests/abuse/conftest.py)
+MAX_BODY = 10 * 1024 * 1024  # the ingest service's default HOTLINE_INGEST_MAX_BODY_BYTES
+MAX_BATCH = 10_000  # and HOTLINE_INGEST_MAX_BATCH_EVENTS
 TOKEN = "dev-token"  # what `hotline up` accepts in development, on both services
 AUTH = {"authorization": f"Bearer {TOKEN}"}
 STRUCTURED = "application/cloudevents+json"
@@ -131,6 +133,24 @@ def event(run: str, n: int | str, event_type: str = "hotline.call.offered", **at
     }
     e.update(attrs)
     return e
+
+
+def sql_events(run: str) -> list[dict[str, Any]]:
+    """One event per SQL-looking string, the string in its source, subject, data (as a key and a
+    value) and an extension attribute (NUL left out where the contract refuses control characters)."""
+    events = []
+    for i, text in enumerate(SQL):
+        clean = text.replace("\x00", "")
+        events.append(event(run, f"sql-{i}", subject=f"call-{run}-{clean}", source=f"/abuse/{clean}",
+                            data={"direction": "inbound", "note": text, text: clean}, sqlnote=clean))
+    return events
+
+
+def dumps_deep(e: dict[str, Any], depth: int) -> bytes:
+    """`e` as JSON with `depth` levels of arrays in data.deep (orjson writes at most 254 levels:
+    the deep part is spliced in as text)."""
+    text = orjson.dumps({**e, "data": {"direction": "inbound", "deep": "@@"}})
+    return text.replace(b'"@@"', b"[" * depth + b"1" + b"]" * depth)
 
 
 def nested(depth: int, leaf: Any = 1) -> Any:

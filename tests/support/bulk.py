@@ -1,79 +1,78 @@
-"""Deterministic bulk event sets (seeded random): realistic calls and tickets, delivered with
-duplicates and out of order. For fault tests and benchmarks, where hypothesis would be slow."""
+"""Deterministic bulk populations (seeded random): realistic calls and tickets as the truth about
+each (tests/support/truth.py: its events, and the facts row that follows from it), delivered with
+duplicates and out of order. For fault tests and benchmarks, where hypothesis would be slow.
+
+The tickets are created in the two weeks before 国庆 2023, so handling times run across the
+holiday and its adjusted working days (tests/support/workdays.py states them).
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 import random
 
+from tests.support.truth import Call, Dispatch, Evaluation, Ticket, to_ms_precision
+
 SH = dt.timezone(dt.timedelta(hours=8))
 BASE = dt.datetime(2023, 9, 25, 8, 0, tzinfo=SH)  # the week before 国庆
 
 
-def _ev(run: str, subject: str, n: int, type_: str, t: dt.datetime, data: dict, source: str) -> dict:
-    return {"specversion": "1.0", "id": f"{subject}-{n}", "source": source, "type": f"hotline.{type_}",
-            "time": t.isoformat(timespec="milliseconds"), "subject": subject, "data": data}
-
-
-def call(rng: random.Random, run: str, i: int) -> list[dict]:
-    cid = f"{run}-c{i}"
+def call(rng: random.Random, run: str, i: int) -> Call:
     t = BASE + dt.timedelta(seconds=rng.randrange(0, 14 * 86400))
-    evs = [_ev(run, cid, 0, "call.offered", t, {"direction": rng.choice(["inbound"] * 9 + ["outbound"]),
-                                                 "caller": f"138{rng.randrange(10**8):08d}"}, "/pbx/main")]
-    wait = rng.expovariate(1 / 14)
+    direction = rng.choice(["inbound"] * 9 + ["outbound"])
+    caller = f"138{rng.randrange(10**8):08d}"
+    wait = dt.timedelta(seconds=rng.expovariate(1 / 14))
     if rng.random() < 0.92:
-        a = t + dt.timedelta(seconds=wait)
-        evs.append(_ev(run, cid, 1, "call.answered", a, {"agent_id": f"a{rng.randrange(120)}"}, "/pbx/main"))
-        evs.append(_ev(run, cid, 2, "call.ended", a + dt.timedelta(seconds=rng.expovariate(1 / 200)), {}, "/pbx/main"))
-    else:
-        evs.append(_ev(run, cid, 1, "call.abandoned", t + dt.timedelta(seconds=wait), {}, "/pbx/main"))
-    return evs
+        agent = f"a{rng.randrange(120)}"
+        talk = dt.timedelta(seconds=rng.expovariate(1 / 200))
+        return Call(f"{run}-c{i}", t, direction, caller=caller, answered=to_ms_precision(t + wait), agent_id=agent,
+                    ended=to_ms_precision(t + wait + talk))
+    return Call(f"{run}-c{i}", t, direction, caller=caller, abandoned=to_ms_precision(t + wait))
 
 
-def ticket(rng: random.Random, run: str, i: int) -> list[dict]:
-    tid = f"{run}-t{i}"
+def ticket(rng: random.Random, run: str, i: int) -> Ticket:
     t = BASE + dt.timedelta(seconds=rng.randrange(0, 14 * 86400))
-    created = {"requester": rng.choice(["citizen"] * 20 + ["enterprise"]),
-               "channel": rng.choice(["phone"] * 18 + ["web", "110"]),
-               "kind": rng.choice(["consult", "non_consult"]),
-               "category": rng.choice(["民生保障", "经济综合", "住房保障", "交通出行"])}
-    evs = [_ev(run, tid, 0, "ticket.created", t, created, "/crm/main")]
-    n = 1
+    story = {"requester": rng.choice(["citizen"] * 20 + ["enterprise"]),
+             "channel": rng.choice(["phone"] * 18 + ["web", "110"]),
+             "kind": rng.choice(["consult", "non_consult"]),
+             "category": rng.choice(["民生保障", "经济综合", "住房保障", "交通出行"])}
     if rng.random() < 0.55:
-        evs.append(_ev(run, tid, n, "ticket.answered", t + dt.timedelta(minutes=5),
-                       {"by": rng.choice(["agent"] * 9 + ["specialist"])}, "/crm/main"))
-        n += 1
+        story["answered"] = (t + dt.timedelta(minutes=5), rng.choice(["agent"] * 9 + ["specialist"]))
     else:
         d = t + dt.timedelta(minutes=30)
-        evs.append(_ev(run, tid, n, "ticket.dispatched", d, {"department": rng.choice(["市公安局", "市住建局", "市交通局"]),
-                                                          "deadline": (d + dt.timedelta(days=5)).isoformat()}, "/crm/main"))
-        n += 1
-        evs.append(_ev(run, tid, n, "ticket.completed", d + dt.timedelta(hours=rng.expovariate(1 / 40)), {}, "/crm/main"))
-        n += 1
-    evs.append(_ev(run, tid, n, "ticket.evaluation_requested", t + dt.timedelta(days=6), {}, "/crm/main"))
+        story["dispatches"] = (Dispatch(d, rng.choice(["市公安局", "市住建局", "市交通局"]), d + dt.timedelta(days=5)),)
+        story["completed"] = to_ms_precision(d + dt.timedelta(hours=rng.expovariate(1 / 40)))
+    story["evaluation_requested"] = (t + dt.timedelta(days=6),)
     if rng.random() < 0.3:
-        evs.append(_ev(run, tid, n + 1, "ticket.evaluated", t + dt.timedelta(days=7),
-                       {"service_satisfied": rng.random() < 0.98, "resolution_satisfied": rng.random() < 0.88}, "/crm/main"))
-    return evs
+        story["evaluations"] = (Evaluation(t + dt.timedelta(days=7), rng.random() < 0.98, rng.random() < 0.88),)
+    return Ticket(f"{run}-t{i}", t, **story)
 
 
-def population(seed: int, run: str, events: int) -> tuple[list[list[dict]], list[list[dict]]]:
-    """Calls and tickets totalling about `events` events."""
+def entities(seed: int, run: str, events: int) -> tuple[list[Call], list[Ticket]]:
+    """Calls and tickets (ids `<run>-c<i>`, `<run>-t<i>`) totalling about `events` events."""
     rng = random.Random(seed)
-    calls, tickets, total, i = [], [], 0, 0
+    calls: list[Call] = []
+    tickets: list[Ticket] = []
+    total, i = 0, 0
     while total < events:
         c, t = call(rng, run, i), ticket(rng, run, i)
         calls.append(c)
         tickets.append(t)
-        total += len(c) + len(t)
+        total += len(c.events()) + len(t.events())
         i += 1
     return calls, tickets
 
 
-def at_least_once(seed: int, entities: list[list[dict]], duplicate_rate: float = 0.05) -> list[dict]:
-    """Every event once, some twice, in a shuffled order."""
+def population(seed: int, run: str, events: int) -> tuple[list[list[dict]], list[list[dict]]]:
+    """The events of `entities(seed, run, events)`, one list per call and per ticket."""
+    calls, tickets = entities(seed, run, events)
+    return [c.events() for c in calls], [t.events() for t in tickets]
+
+
+def at_least_once(seed: int, stories: list[list[dict]], duplicate_rate: float = 0.05) -> list[dict]:
+    """Every event of `stories` (lists of events) once, some twice, in a shuffled order."""
     rng = random.Random(seed)
-    wire = [e for es in entities for e in es]
+    wire = [e for es in stories for e in es]
     wire += [e for e in wire if rng.random() < duplicate_rate]
     rng.shuffle(wire)
     return wire

@@ -55,6 +55,8 @@ class Scenario:
 
 
 def _actions(stack: FaultStack, sink: RecordingHttpSink, sc: Scenario) -> dict[str, Callable[[], dict]]:
+    # The time.sleep calls below are the faults themselves (how long a component stays down, a
+    # backlog builds, a restart waits: the scenario's durations), not waits for a condition.
     def counts_during(fn: Callable[[], dict]) -> dict:
         before = Counter(sink.counts)
         seen = fn()

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from tooling.stack.process import ManagedProcess
+from tests.support.waiting import eventually
 
 REPO = Path(__file__).resolve().parents[2]
 SERVICES = ("clickhouse", "broker", "ingest", "aggregate", "api")
@@ -93,10 +94,7 @@ class FaultStack:
         if just_before is not None:
             just_before()
         os.killpg(pid, signal.SIGKILL)
-        deadline = time.monotonic() + 10
-        while proc.pid() is not None:
-            assert time.monotonic() < deadline, f"{name} survived SIGKILL"
-            time.sleep(0.05)
+        eventually(lambda: proc.pid() is None, timeout_s=10, interval_s=0.05, what=f"{name} gone after SIGKILL")
         return pid
 
     def lose_broker_data(self) -> None:
@@ -114,6 +112,6 @@ class FaultStack:
         pid = self.pid(name)
         os.killpg(pid, signal.SIGSTOP)
         try:
-            time.sleep(seconds)
+            time.sleep(seconds)  # the fault itself lasts this long: a wait for time on purpose
         finally:
             os.killpg(pid, signal.SIGCONT)

@@ -1,5 +1,9 @@
 """A ClickHouse database of a test's own, filled through the aggregate worker's own prepare and
-writer (the code path of the real pipeline minus Kafka), for the API tests."""
+writer (the code path of the real pipeline minus Kafka), for the API and storage tests.
+
+The one place the tests reach into the aggregate worker below its Kafka consumer: if `prepare` or
+the writer change shape, this module is what to adapt.
+"""
 
 from __future__ import annotations
 
@@ -32,14 +36,18 @@ def fresh_database(name: str) -> ClickHouseSettings:
     return settings
 
 
-def write(settings: ClickHouseSettings, events: list[dict], offset: int = 0) -> None:
-    """Write `events` as one batch, as a worker would (raises if any would be dead-lettered)."""
+def write(settings: ClickHouseSettings, events: list[dict], offset: int = 0, *, refresh: bool = True) -> None:
+    """Write `events` as one batch, as a worker would (raises if any would be dead-lettered);
+    `refresh=False`: the event rows only, the facts not refreshed."""
     batch = [Incoming("hotline.test.v1", 0, offset + i, orjson.dumps(e)) for i, e in enumerate(events)]
     prepared = prepare(batch, ZoneInfo("Asia/Shanghai"), PrivacySettings().hash_key,
                        now=dt.datetime.now(dt.timezone.utc))
     assert not prepared.dead_letters, prepared.dead_letters
     writer = ClickHouseWriter(settings, "Asia/Shanghai")
     try:
-        writer.write(prepared)
+        if refresh:
+            writer.write(prepared)
+        else:
+            writer.insert(prepared)
     finally:
         writer.close()

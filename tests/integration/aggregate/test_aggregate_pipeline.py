@@ -1,9 +1,11 @@
-"""The aggregate workers on the real stack: facts equal the reference fold whatever the order,
-duplicates, lateness, worker crashes, ClickHouse outages or worker count."""
+"""The aggregate workers on the real stack: facts equal what the events say whatever the order,
+duplicates, lateness, worker crashes, ClickHouse outages or worker count.
+
+Random event sets are held to the reference fold (tests/support/reference_fold.py); the bulk
+populations to the truth of each generated call and ticket (tests/support/truth.py)."""
 
 from __future__ import annotations
 
-import time
 import urllib.request
 import uuid
 
@@ -11,12 +13,14 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from hotline.settings import PrivacySettings
 from tooling.stack.clickhouse_server import LocalClickHouse
 from tooling.stack.services import SERVICES, LocalService
-from tests.support import bulk
+from tests.support import bulk, reference_fold, truth
 from tests.support.eventgen import call_events, delivery, entity_events, ticket_events
-from tests.support.pipeline import events_stored, expected_rows, produce, sigkill, wait_for
 from tests.support.hypo import through_servers
+from tests.support.pipeline import events_stored, produce, sigkill, wait_for, wait_stored
+from tests.support.waiting import eventually
 
 pytestmark = [pytest.mark.kafka, pytest.mark.clickhouse]
 
@@ -37,13 +41,10 @@ def worker(local_stack):
     w.start()
 
 
-def wait_stored(ch, db, prefix, at_least, timeout_s=120):
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        if events_stored(ch, db, prefix) >= at_least:
-            return
-        time.sleep(0.2)
-    raise AssertionError(f"fewer than {at_least} events stored after {timeout_s} s")
+@pytest.fixture(scope="module")
+def hash_key(local_stack) -> bytes:
+    """The key the stack's workers hash callers with (configuration, read like they read it)."""
+    return PrivacySettings().hash_key
 
 
 def metric(port: int, name: str) -> float:
@@ -53,14 +54,6 @@ def metric(port: int, name: str) -> float:
 
 def assigned(*workers: LocalService) -> list[int]:
     return [int(metric(w.port, "hotline_aggregate_assigned_partitions")) for w in workers]
-
-
-def wait_assigned(want: list[int], *workers: LocalService, timeout_s: float = 60) -> None:
-    deadline = time.monotonic() + timeout_s
-    while (got := assigned(*workers)) != want:
-        if time.monotonic() > deadline:
-            raise AssertionError(f"assigned partitions {got}, want {want} after {timeout_s} s")
-        time.sleep(0.2)
 
 
 @through_servers(2)
@@ -75,56 +68,63 @@ def test_random_entities_any_order_duplicates_and_late(local_stack, ch, worker, 
     # The rest arrives late: after the first part has been folded into facts.
     wait_stored(ch, local_stack.clickhouse.database, run, len({(e["source"], e["subject"], e["id"]) for e in wire[:cut]}))
     produce(local_stack.kafka, wire[cut:], binary_every=5)
-    want = expected_rows(calls, tickets)
+    want = reference_fold.call_rows(calls), reference_fold.ticket_rows(tickets)
     assert wait_for(ch, local_stack.clickhouse.database, run, want) == want
 
 
-def test_worker_sigkilled_mid_backlog_then_restarted(local_stack, ch, worker):
+def test_worker_sigkilled_mid_backlog_then_restarted(local_stack, ch, worker, hash_key):
     run = f"k{uuid.uuid4().hex[:10]}"
     db = local_stack.clickhouse.database
-    calls, tickets = bulk.population(seed=11, run=run, events=100_000)
-    want = expected_rows(calls, tickets)
+    calls, tickets = bulk.entities(seed=11, run=run, events=100_000)
+    want = truth.rows(calls, tickets, hash_key)
+    stories = [c.events() for c in calls] + [t.events() for t in tickets]
     worker.stop()
-    produce(local_stack.kafka, bulk.at_least_once(11, calls + tickets))
+    produce(local_stack.kafka, bulk.at_least_once(11, stories))
     worker.start()
     wait_stored(ch, db, run, 25_000)
     sigkill(worker)
     worker.start()
     assert wait_for(ch, db, run, want, timeout_s=240) == want
-    total = sum(len(es) for es in calls + tickets)
+    total = sum(len(es) for es in stories)
     assert events_stored(ch, db, run) == total  # nothing lost; duplicates folded
 
 
-def test_clickhouse_down_for_20_s_mid_stream(local_stack, ch, worker):
+def test_clickhouse_down_mid_stream(local_stack, ch, worker, hash_key):
     run = f"o{uuid.uuid4().hex[:10]}"
     db = local_stack.clickhouse.database
-    calls, tickets = bulk.population(seed=12, run=run, events=60_000)
-    want = expected_rows(calls, tickets)
+    calls, tickets = bulk.entities(seed=12, run=run, events=60_000)
+    want = truth.rows(calls, tickets, hash_key)
     retries_before = metric(worker.port, "hotline_aggregate_write_retries_total")
     worker.stop()
-    produce(local_stack.kafka, bulk.at_least_once(12, calls + tickets))
+    produce(local_stack.kafka, bulk.at_least_once(12, [c.events() for c in calls] + [t.events() for t in tickets]))
     worker.start()
     wait_stored(ch, db, run, 5_000)
     server = LocalClickHouse(local_stack.stack, local_stack.clickhouse)
     server.stop()
-    time.sleep(20)
-    server.start()
+    try:
+        # Down until the worker has felt it: three failed writes retried (not a guessed duration).
+        eventually(lambda: metric(worker.port, "hotline_aggregate_write_retries_total"),
+                   until=lambda n: n >= retries_before + 3, timeout_s=120, interval_s=0.5,
+                   what="the worker retrying its writes while ClickHouse is down")
+    finally:
+        server.start()
     assert wait_for(ch, db, run, want, timeout_s=240) == want
-    assert metric(worker.port, "hotline_aggregate_write_retries_total") > retries_before
 
 
-def test_two_workers_one_killed(local_stack, ch, worker):
+def test_two_workers_one_killed(local_stack, ch, worker, hash_key):
     run = f"w{uuid.uuid4().hex[:10]}"
     db = local_stack.clickhouse.database
     second = LocalService(local_stack.stack, AGGREGATE, index=1)
-    calls, tickets = bulk.population(seed=13, run=run, events=60_000)
-    want = expected_rows(calls, tickets)
+    calls, tickets = bulk.entities(seed=13, run=run, events=60_000)
+    want = truth.rows(calls, tickets, hash_key)
     partitions = 2 * local_stack.kafka.partitions  # the calls and the tickets topic
     try:
         second.start()
         # The group settles with two members, each reading half of the partitions.
-        wait_assigned([partitions // 2, partitions // 2], worker, second)
-        produce(local_stack.kafka, bulk.at_least_once(13, calls + tickets))
+        half = [partitions // 2, partitions // 2]
+        eventually(lambda: assigned(worker, second), until=lambda got: got == half, timeout_s=60, interval_s=0.2,
+                   what=f"two group members assigned {half} partitions")
+        produce(local_stack.kafka, bulk.at_least_once(13, [c.events() for c in calls] + [t.events() for t in tickets]))
         wait_stored(ch, db, run, 10_000)
         sigkill(second)
         assert wait_for(ch, db, run, want, timeout_s=240) == want

@@ -3,21 +3,21 @@
 from __future__ import annotations
 
 import datetime as dt
-import time
 import uuid
 
 import orjson
 import pytest
-from kafka import KafkaConsumer, TopicPartition
 
-from hotline.settings import ClickHouseSettings, KafkaSettings
+from hotline.settings import ClickHouseSettings, KafkaSettings, PrivacySettings
 from hotline.storage import facts, work_calendar
 from hotline.storage.client import connect
 from hotline.storage.migrate import migrate
 from services.aggregate.replay import replay
 from services.aggregate.settings import AggregateSettings
-from tests.support import bulk
-from tests.support.pipeline import expected_rows, facts_rows, produce, wait_for
+from tests.integration.ingest.ingest_support import read_topic
+from tests.support import bulk, truth
+from tests.support.pipeline import facts_rows, produce, wait_for
+from tests.support.waiting import eventually
 
 pytestmark = [pytest.mark.kafka, pytest.mark.clickhouse]
 
@@ -41,16 +41,17 @@ def settings_for(local_stack, database: str) -> AggregateSettings:
 def test_replay_since_then_rebuild(local_stack, fresh_db):
     name, client = fresh_db
     run = f"r{uuid.uuid4().hex[:10]}"
-    calls, tickets = bulk.population(seed=21, run=run, events=3_000)
-    want = expected_rows(calls, tickets)
+    calls, tickets = bulk.entities(seed=21, run=run, events=3_000)
+    want = truth.rows(calls, tickets, PrivacySettings().hash_key)
+    stories = [c.events() for c in calls] + [t.events() for t in tickets]
     since = dt.datetime.now(dt.timezone.utc) - dt.timedelta(seconds=2)
-    produce(local_stack.kafka, bulk.at_least_once(21, calls + tickets))
+    produce(local_stack.kafka, bulk.at_least_once(21, stories))
     # The stack's own worker folds them into `hotline`; the replay goes to a fresh database.
     assert wait_for(client, local_stack.clickhouse.database, run, want) == want
 
     lines: list[str] = []
     first = replay(settings_for(local_stack, name), since=since, say=lines.append)
-    assert first.written >= sum(len(es) for es in calls + tickets)
+    assert first.written >= sum(len(es) for es in stories)
     assert facts_rows(client, name, run) == want
     again = replay(settings_for(local_stack, name), since=since, say=lines.append)
     assert again.messages == first.messages
@@ -71,18 +72,8 @@ def test_invalid_event_on_kafka_goes_to_deadletter(local_stack):
     bad = {"specversion": "1.0", "id": f"{run}-1", "source": "/pbx/main", "type": "hotline.call.offered",
            "time": "2023-03-06T09:00+08:00", "subject": run, "data": {"direction": "up", "caller": "13912345678"}}
     produce(k, [bad])
-    consumer = KafkaConsumer(bootstrap_servers=k.bootstrap_servers, consumer_timeout_ms=1000)
-    parts = [TopicPartition(k.topic_deadletter, p) for p in range(k.partitions)]
-    consumer.assign(parts)
-    consumer.seek_to_beginning(*parts)
-    found, deadline = None, time.monotonic() + 60
-    while found is None and time.monotonic() < deadline:
-        for msg in consumer:
-            if msg.key == run.encode():
-                found = msg
-                break
-    consumer.close()
-    assert found is not None, "no dead letter within 60 s"
+    found = eventually(lambda: [r for r in read_topic(k, k.topic_deadletter, run.encode()) if r.key == run.encode()],
+                       timeout_s=60, interval_s=0.5, what=f"the aggregate's dead letter keyed {run}")[0]
     record = orjson.loads(found.value)
     assert record["stage"] == "aggregate" and record["topic"] == k.topic_calls
     assert {r["path"] for r in record["reasons"]} == {"time", "data.direction"}

@@ -29,6 +29,7 @@ from tests.support.report_events import CALLS, LATE_EVENTS, TICKETS
 pytestmark = pytest.mark.clickhouse
 
 DB = "hotline_department_test"
+SHARES_DB = "hotline_department_shares_test"
 CITY = "city-token-9d2f7a1c5e3b8f6a4d0c"
 HOUSING = "housing-token-3b8e1f6a9c2d7e5f0a4b"
 MARKET = "market-token-7c1d9e3f5a2b8c6d4e0f"
@@ -63,11 +64,11 @@ def api(ch_settings):
         yield client
 
 
-def shares(ch_settings) -> list[tuple]:
+def shares(ch_settings, database: str) -> list[tuple]:
     client = connect(ch_settings)
     try:
         return client.execute(f"SELECT reader, department, level, method, route, table_name, format, "
-                              f"period_from, period_to, tickets FROM {DB}.data_shares ORDER BY shared_at, route")
+                              f"period_from, period_to, tickets FROM {database}.data_shares ORDER BY shared_at, route")
     finally:
         client.disconnect()
 
@@ -167,43 +168,60 @@ def test_period_report_and_series(api):
     assert all("calls_inbound" not in x and "calls_outbound" not in x for x in s["points"])
 
 
-def test_every_share_is_logged_and_tabled(api, ch_settings):
-    """Run last in this module: it reads the log the tests above filled."""
-    logged = shares(ch_settings)
-    housing = [r for r in logged if r[1] == "市住建局"]
-    y23 = (dt.date(2023, 1, 1), dt.date(2023, 12, 31))
-    # Each answer with data is one row; refusals (403) are none.
-    assert ("housing", "市住建局", "市本级", "接口共享", "annual", "", "json", *y23, 2) in housing
-    assert ("housing", "市住建局", "市本级", "接口共享", "annual_table", "monthly", "csv", *y23, 2) in housing
-    assert ("housing", "市住建局", "市本级", "接口共享", "period", "", "json",
-            dt.date(2023, 6, 1), dt.date(2023, 6, 30), 1) in housing
-    assert ("housing", "市住建局", "市本级", "接口共享", "series", "", "json", *y23, 2) in housing
-    assert not [r for r in housing if r[5] in ("calls", "supplied")]
-    # test_a_department_sees…, test_a_department_report_validates…, test_cached… (2),
-    # test_every_format… (csv, html, xlsx, monthly), test_period_report_and_series (2): 10 answers
-    # to 市住建局.
-    assert len(housing) == 10
-    assert [r for r in logged if r[1] == "市发改委"] == [
-        ("ndrc", "市发改委", "市本级", "接口共享", "annual", "", "json", *y23, 0)]
-    assert not [r for r in logged if r[0] == "office"]  # city-wide answers are not shares
+def test_every_share_is_logged_and_tabled(local_stack):
+    """On a database and an app of its own, with the answers it asks for itself: the log it
+    reads holds exactly those, whichever tests ran before."""
+    settings = fresh_database(SHARES_DB)
+    write(settings, CALLS + TICKETS)
+    write(settings, LATE_EVENTS, offset=10_000)
+    with TestClient(create_app(ApiSettings(clickhouse=settings, tokens=TOKENS))) as api:
+        housing_answers = [
+            api.get("/v1/reports/annual/2023", headers=auth(HOUSING)),
+            api.get("/v1/reports/annual/2023", headers=auth(HOUSING)),  # the cached answer: shared again
+            api.get("/v1/reports/annual/2023", params={"format": "csv"}, headers=auth(HOUSING)),
+            api.get("/v1/reports/annual/2023/tables/monthly", params={"format": "csv"}, headers=auth(HOUSING)),
+            api.get("/v1/reports/period", params={"from": "2023-06-01", "to": "2023-06-30"}, headers=auth(HOUSING)),
+            api.get("/v1/series", params={"from": "2023-01-01", "to": "2023-12-31", "interval": "month"},
+                    headers=auth(HOUSING)),
+        ]
+        assert [r.status_code for r in housing_answers] == [200] * 6
+        # Refused (403): no data, no share.
+        assert api.get("/v1/reports/annual/2023/tables/calls", headers=auth(HOUSING)).status_code == 403
+        assert api.get("/v1/reports/annual/2023", headers=auth(NDRC)).status_code == 200
+        assert api.get("/v1/reports/annual/2023", headers=auth(MARKET)).status_code == 200
+        assert api.get("/v1/reports/annual/2023", headers=auth(CITY)).status_code == 200
+        logged = shares(settings, SHARES_DB)
+        housing = [r for r in logged if r[1] == "市住建局"]
+        y23 = (dt.date(2023, 1, 1), dt.date(2023, 12, 31))
+        # Each answer with data is one row; refusals (403) are none.
+        assert ("housing", "市住建局", "市本级", "接口共享", "annual", "", "json", *y23, 2) in housing
+        assert ("housing", "市住建局", "市本级", "接口共享", "annual_table", "monthly", "csv", *y23, 2) in housing
+        assert ("housing", "市住建局", "市本级", "接口共享", "period", "", "json",
+                dt.date(2023, 6, 1), dt.date(2023, 6, 30), 1) in housing
+        assert ("housing", "市住建局", "市本级", "接口共享", "series", "", "json", *y23, 2) in housing
+        assert not [r for r in housing if r[5] in ("calls", "supplied")]
+        assert len(housing) == len(housing_answers)
+        assert [r for r in logged if r[1] == "市发改委"] == [
+            ("ndrc", "市发改委", "市本级", "接口共享", "annual", "", "json", *y23, 0)]
+        assert not [r for r in logged if r[0] == "office"]  # city-wide answers are not shares
 
-    year = dt.datetime.now(ZoneInfo("Asia/Shanghai")).year  # shares are tabled by the year they were made
-    table = api.get(f"/v1/reports/annual/{year}/data-shares", headers=auth(CITY)).json()
-    assert table["label"] == f"{year} 年 12345 热线共享数据情况"
-    got = [(r["no"], r["level"], r["department"], r["method"], r["tickets"]) for r in table["rows"]]
-    # 市住建局: the year 2023 (2 tickets) + June 2023 (1); 市发改委: 2023 (0); 市市场监管局: 2023 (2).
-    assert got == [(1, "市本级", "市住建局", "接口共享", 3), (None, "市本级", "市发改委", "接口共享", 0),
-                   (2, "清江浦区", "市市场监管局", "接口共享", 2)]
-    assert table["total"] == 5
-    assert table["rows"][0]["subjects"] == [
-        "年度报告（2023.1.1-2023.12.31）", "年度报告·月度诉求量（2023.1.1-2023.12.31）",
-        "趋势序列（2023.1.1-2023.12.31）", "时段报告（2023.6.1-2023.6.30）"]
-    csv = api.get(f"/v1/reports/annual/{year}/data-shares", params={"format": "csv"}, headers=auth(CITY))
-    lines = csv.content.decode("utf-8-sig").splitlines()
-    assert lines[0] == "序号,行政层级,共享部门,共享方式,共享主题,共享诉求数据量（件）"
-    assert lines[2] == ",市本级,市发改委,接口共享,年度报告（2023.1.1-2023.12.31）,0"
-    assert lines[-1] == "总计,,,,,5"
-    assert api.get(f"/v1/reports/annual/{year - 1}/data-shares", headers=auth(CITY)).json()["rows"] == []
+        year = dt.datetime.now(ZoneInfo("Asia/Shanghai")).year  # shares are tabled by the year they were made
+        table = api.get(f"/v1/reports/annual/{year}/data-shares", headers=auth(CITY)).json()
+        assert table["label"] == f"{year} 年 12345 热线共享数据情况"
+        got = [(r["no"], r["level"], r["department"], r["method"], r["tickets"]) for r in table["rows"]]
+        # 市住建局: the year 2023 (2 tickets) + June 2023 (1); 市发改委: 2023 (0); 市市场监管局: 2023 (2).
+        assert got == [(1, "市本级", "市住建局", "接口共享", 3), (None, "市本级", "市发改委", "接口共享", 0),
+                       (2, "清江浦区", "市市场监管局", "接口共享", 2)]
+        assert table["total"] == 5
+        assert table["rows"][0]["subjects"] == [
+            "年度报告（2023.1.1-2023.12.31）", "年度报告·月度诉求量（2023.1.1-2023.12.31）",
+            "趋势序列（2023.1.1-2023.12.31）", "时段报告（2023.6.1-2023.6.30）"]
+        csv = api.get(f"/v1/reports/annual/{year}/data-shares", params={"format": "csv"}, headers=auth(CITY))
+        lines = csv.content.decode("utf-8-sig").splitlines()
+        assert lines[0] == "序号,行政层级,共享部门,共享方式,共享主题,共享诉求数据量（件）"
+        assert lines[2] == ",市本级,市发改委,接口共享,年度报告（2023.1.1-2023.12.31）,0"
+        assert lines[-1] == "总计,,,,,5"
+        assert api.get(f"/v1/reports/annual/{year - 1}/data-shares", headers=auth(CITY)).json()["rows"] == []
 
 
 def test_an_unlogged_share_is_not_made(local_stack):

@@ -1,11 +1,14 @@
 """Live figures (docs/domain.md "Live figures") from events written through the aggregate worker's own
 prepare + writer into a database of their own: exact figures at a fixed instant, and through the
-running app, the same figures from a second app instance (right across a restart)."""
+running app, the same figures from a second app instance (right across a restart).
+
+The two tests write to two databases: calls waiting "now" would be in the future of the fixed
+instant and change its figures (its newest event, for one), whichever test ran first."""
 
 from __future__ import annotations
 
 import datetime as dt
-import time
+import itertools
 
 import pytest
 from fastapi.testclient import TestClient
@@ -17,13 +20,15 @@ from services.api.report.figures import ServiceLevel
 from services.api.settings import ApiSettings
 from tests.integration.api.test_api_report import AUTH
 from tests.support.report_db import fresh_database, write
+from tests.support.waiting import eventually
 
 pytestmark = pytest.mark.clickhouse
 
 DB = "hotline_live_test"
+RESTART_DB = "hotline_live_restart_test"
 SH = dt.timezone(dt.timedelta(hours=8))
 NOW = dt.datetime(2023, 6, 7, 10, 0, 0, tzinfo=SH)  # a Wednesday
-_n = iter(range(1, 10_000))
+_n = itertools.count(1)  # event ids only need to be distinct: nothing depends on their order
 
 
 def at(t: dt.datetime) -> str:
@@ -100,18 +105,16 @@ def test_live_figures_at_a_fixed_instant(ch_settings):
     assert figures["pipeline"] == {"newest_event_age_s": 15.0}       # L6 at 09:59:45
 
 
-def test_live_endpoint_counts_waiting_calls_across_a_restart(ch_settings):
+def test_live_endpoint_counts_waiting_calls_across_a_restart(local_stack):
+    ch_settings = fresh_database(RESTART_DB)
     now = dt.datetime.now(SH).replace(microsecond=0)
     write(ch_settings, [inbound("lc-R1", now - dt.timedelta(seconds=120)),
-                        inbound("lc-R2", now - dt.timedelta(seconds=30))], offset=1000)
+                        inbound("lc-R2", now - dt.timedelta(seconds=30))])
     seen = []
     for _ in range(2):  # the second app is the API restarted: nothing was counted in memory
         with TestClient(create_app(ApiSettings(clickhouse=ch_settings, live_refresh_s=0.2))) as api:
-            deadline = time.monotonic() + 10
-            r = api.get("/v1/live", headers=AUTH)
-            while r.status_code == 503 and time.monotonic() < deadline:
-                time.sleep(0.1)
-                r = api.get("/v1/live", headers=AUTH)
+            r = eventually(lambda: api.get("/v1/live", headers=AUTH), until=lambda r: r.status_code != 503,
+                           timeout_s=10, interval_s=0.1, what="the API's first live snapshot (503 until then)")
             assert r.status_code == 200, r.text
             body = r.json()
             seen.append(body["calls"]["waiting"])

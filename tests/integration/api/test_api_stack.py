@@ -10,6 +10,8 @@ import uuid
 import httpx
 import pytest
 
+from tests.support.waiting import eventually
+
 pytestmark = [pytest.mark.kafka, pytest.mark.clickhouse]
 
 AUTH = {"Authorization": "Bearer dev-token"}
@@ -38,21 +40,14 @@ def test_calls_posted_to_ingest_show_up_as_waiting_in_live(local_stack):
                "time": (now - dt.timedelta(seconds=10 * i)).isoformat(), "subject": f"live-{run}-{i}",
                "data": {"direction": "inbound"}} for i in range(3)]
     with httpx.Client(timeout=10) as client:
-        deadline = time.monotonic() + 30
-        while True:  # the API's first snapshot may still be under way
-            r = client.get(f"{api}/v1/live", headers=AUTH)
-            if r.status_code == 200 or time.monotonic() > deadline:
-                break
-            time.sleep(0.2)
+        eventually(lambda: client.get(f"{api}/v1/live", headers=AUTH), until=lambda r: r.status_code == 200,
+                   timeout_s=30, interval_s=0.2, what="the API's first live snapshot")
         before = _waiting(client, api)
         r = client.post(f"{ingest}/v1/events", json=events,
                         headers={**AUTH, "Content-Type": "application/cloudevents-batch+json"})
         assert r.status_code == 200, r.text
-        accepted = time.monotonic()
-        seen = before
-        while seen != before + 3 and time.monotonic() - accepted < 60:
-            time.sleep(0.1)
-            seen = _waiting(client, api)
+        accepted = time.monotonic()  # for the report below only: the test waits for the count
+        eventually(lambda: _waiting(client, api), until=lambda seen: seen == before + 3, timeout_s=60,
+                   interval_s=0.1, what=f"{before} + 3 calls waiting in /v1/live")
         took = time.monotonic() - accepted
-    assert seen == before + 3
     print(f"posted -> visible in /v1/live after {took:.2f} s")

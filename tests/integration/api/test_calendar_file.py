@@ -62,7 +62,7 @@ def test_a_file_written_while_the_api_runs_is_put_in_force(ch_settings, tmp_path
         assert api.get("/v1/calendar", headers=AUTH).json()["covered_until"] == "2026-12-31"
         path.write_text(json.dumps([SCHEDULE_2027]))
         body = eventually(lambda: api.get("/v1/calendar", headers=AUTH).json(),
-                          lambda b: b["covered_until"] == "2027-12-31", timeout_s=30, what="the file's 2027 in force")
+                          until=lambda b: b["covered_until"] == "2027-12-31", timeout_s=30, what="the file's 2027 in force")
     assert body["sources"][-1]["from"] == 2027 and body["sources"][-1]["origin"].startswith(f"file {path}")
     assert body["problems"] == [] and body["days_left"] == (dt.date(2027, 12, 31) - _today()).days
 

@@ -15,12 +15,10 @@ import pytest
 
 from hotline.calendar import WorkCalendar
 from hotline.calendar.schedule import from_library
-from hotline.contract import validate_event
-from hotline.events import to_record
-from hotline.fold import fold_ticket
 from hotline.storage import work_calendar
 from hotline.storage.client import connect
-from tests.support.facts_rows import TICKET_COLUMNS, ticket_row
+from tests.support import reference_fold
+from tests.support.facts_rows import TICKET_COLUMNS
 from tests.support.report_db import fresh_database, write
 
 pytestmark = pytest.mark.clickhouse
@@ -88,8 +86,7 @@ def test_a_covered_year_supplied_as_data_gives_the_library_figures(database):
 
     # Column for column, the reference fold with the library's own calendar.
     library = WorkCalendar.from_library(TZ)
-    want = sorted(ticket_row(fold_ticket(tid, [to_record(validate_event(e), library.tz) for e in events]), library)
-                  for tid, (events, _) in TICKETS.items())
+    want = reference_fold.ticket_rows([events for events, _ in TICKETS.values()], calendar=library)
     assert sorted(db.execute(f"SELECT {TICKET_COLUMNS} FROM {DB}.ticket_facts FINAL")) == want
 
     # Idempotent: the same schedule again stores nothing, and a sync changes nothing.

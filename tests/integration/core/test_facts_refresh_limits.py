@@ -5,16 +5,11 @@ travel as external data, not as text."""
 import datetime as dt
 import uuid
 
-import orjson
 import pytest
 
-from zoneinfo import ZoneInfo
-
-from hotline.settings import PrivacySettings
 from hotline.storage import facts
 from hotline.storage.client import connect
-from services.aggregate.prepare import Incoming, prepare
-from services.aggregate.writer import ClickHouseWriter
+from tests.support.report_db import write
 
 pytestmark = pytest.mark.clickhouse
 
@@ -27,12 +22,7 @@ def test_refresh_of_60000_long_ids_is_accepted(local_stack):
                 "time": "2023-05-04T10:00:00+08:00", "subject": t,
                 "data": {"requester": "citizen", "channel": "phone", "kind": "consult", "category": "民生保障"}}
                for t in real]
-    batch = [Incoming("t", 0, i, orjson.dumps(e)) for i, e in enumerate(created)]
-    prepared = prepare(batch, ZoneInfo("Asia/Shanghai"), PrivacySettings().hash_key,
-                       now=dt.datetime.now(dt.timezone.utc))
-    writer = ClickHouseWriter(local_stack.clickhouse, "Asia/Shanghai")
-    writer.insert(prepared)  # the event rows only: no facts yet
-    writer.close()
+    write(local_stack.clickhouse, created, refresh=False)  # the event rows only: no facts yet
 
     ids = [f"limits-{uuid.uuid4()}" for _ in range(60_000)] + real  # ~2.6 MB of ids in all
     assert sum(len(i) + 4 for i in ids) > 256 * 1024 and len(ids) > 50_000  # as query text, refused

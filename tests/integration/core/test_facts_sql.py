@@ -16,12 +16,12 @@ from zoneinfo import ZoneInfo
 
 from hotline.contract import validate_event
 from hotline.events import to_record
-from hotline.fold import fold_call, fold_ticket
 from hotline.storage import facts, work_calendar
 from hotline.storage.event_rows import EVENT_COLUMNS, insert_sql, to_row
 from hotline.storage.migrate import migrate
+from tests.support import reference_fold
 from tests.support.eventgen import call_events, delivery, entity_events, ticket_events
-from tests.support.facts_rows import CALL_COLUMNS, TICKET_COLUMNS, call_row, ticket_row
+from tests.support.facts_rows import CALL_COLUMNS, TICKET_COLUMNS
 from tests.support.hypo import through_servers
 
 CAL = ZoneInfo("Asia/Shanghai")
@@ -39,14 +39,12 @@ def population(draw, n: int):
 
 
 def expected(calls, tickets):
-    rec = lambda es: [to_record(validate_event(e), CAL) for e in es]  # noqa: E731
-    return (
-        sorted(call_row(fold_call(es[0]["subject"], rec(es))) for es in calls),
-        sorted(ticket_row(fold_ticket(es[0]["subject"], rec(es))) for es in tickets),
-    )
+    """The reference fold over records built on the test side (not the rows loaded below)."""
+    return reference_fold.call_rows(calls), reference_fold.ticket_rows(tickets)
 
 
 def load(db, database, wire, cuts, calls, tickets):
+    """The events as the aggregate worker writes them: validated, enriched, mapped to rows."""
     rows = [to_row(to_record(validate_event(e), CAL), "t", 0, i, NOW) for i, e in enumerate(wire)]
     for block in (rows[a:b] for a, b in zip([0, *cuts], [*cuts, len(rows)])):
         if block:

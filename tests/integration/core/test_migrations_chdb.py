@@ -7,10 +7,13 @@ import pytest
 from hotline.storage.migrate import available, migrate
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def engine(chdb_engine):
+    """The suite's chdb engine with no `hotline` database: each test migrates one of its own (a
+    module-wide one would be migrated already for whichever test ran second)."""
     chdb_engine.execute("DROP DATABASE IF EXISTS hotline")
-    return chdb_engine
+    yield chdb_engine
+    chdb_engine.execute("DROP DATABASE IF EXISTS hotline")
 
 
 def test_every_migration_runs_on_a_current_engine_and_rerun_is_noop(engine):

@@ -5,15 +5,13 @@
   methods, so tests (and hypothesis) need no async plugin: one event loop lives as long as the app.
 - `ingest`: a module-scoped fixture, that app against the session's broker with the tokens in
   TOKENS; `call(...)` builds a valid event whose id and subject carry this run's RUN marker.
-- `read_topic`: everything on a topic, read back with kafka-python by assigning every partition
-  (no consumer group: nothing to join, nothing committed) and reading up to its end offsets.
+- `read_topic`: what this test session wrote on a topic, read back with kafka-python by assigning
+  every partition (no consumer group: nothing to join, nothing committed) up to its end offsets.
 """
 
 from __future__ import annotations
 
 import asyncio
-import hashlib
-import hmac
 import socket
 import time
 import uuid
@@ -28,13 +26,15 @@ from kafka import KafkaConsumer, TopicPartition
 from hotline.settings import KafkaSettings, PrivacySettings
 from services.ingest.app import create_app
 from services.ingest.settings import IngestSettings
+from tests.support.caller_rule import caller_hash
+from tests.support.waiting import eventually
 
 STRUCTURED = "application/cloudevents+json"
 BATCH = "application/cloudevents-batch+json"
 HASH_KEY = "integration-test-caller-hash-key-0123456789"
 PHONE = "13800138000"
-# Computed here with the standard library, not with hotline.privacy.
-PHONE_HASH = hmac.new(HASH_KEY.encode(), PHONE.encode(), hashlib.sha256).hexdigest()
+# Computed on the test side (the rule written out again), not with hotline.privacy.
+PHONE_HASH = caller_hash(HASH_KEY.encode(), PHONE)
 
 
 def free_port() -> int:
@@ -100,7 +100,8 @@ class InProcessIngest:
         return self._runner.run(coro)
 
     def sleep(self, seconds: float) -> None:
-        """Wait with the app's event loop running (its background tasks go on meanwhile)."""
+        """Wait with the app's event loop running (its background tasks go on meanwhile): the
+        `sleep` to give `eventually` when waiting for something this app does."""
         self.run(asyncio.sleep(seconds))
 
 
@@ -108,24 +109,39 @@ def _is_json(body: Any) -> bool:
     return isinstance(body, (dict, list, str, int, float, bool)) or body is None
 
 
+# Records of earlier test sessions stay on the shared stack's topics (its state is kept between
+# runs): reading them all made every read slower with each run, and its duration depend on which
+# tests had run before. A read starts at this session's first records instead (a minute's margin
+# for clocks: the broker stamps records with the producer's time, on this machine).
+SESSION_STARTED_MS = int(time.time() * 1000) - 60_000
+
+
 def read_topic(kafka: KafkaSettings, topic: str, contains: bytes | None = None,
-               timeout_s: float = 20.0) -> list[Any]:
-    """Every record now on `topic` (those whose value contains `contains`, if given)."""
+               timeout_s: float = 60.0, since_ms: int = SESSION_STARTED_MS) -> list[Any]:
+    """Every record on `topic` written since `since_ms` (epoch ms: by default since this test
+    session began; 0 for all of them) up to its end offsets now, those whose value contains
+    `contains` if given. Reads with no consumer group: nothing to join, nothing committed."""
     consumer = KafkaConsumer(bootstrap_servers=kafka.bootstrap_servers, enable_auto_commit=False,
                              fetch_max_wait_ms=100)
     try:
         parts = [TopicPartition(topic, p) for p in sorted(consumer.partitions_for_topic(topic) or ())]
         consumer.assign(parts)
-        consumer.seek_to_beginning(*parts)
         ends = consumer.end_offsets(parts)
+        starts = consumer.offsets_for_times({tp: since_ms for tp in parts})
+        for tp in parts:  # no record since then: nothing to read there
+            consumer.seek(tp, starts[tp].offset if starts[tp] is not None else ends[tp])
         out: list[Any] = []
-        deadline = time.monotonic() + timeout_s
-        while time.monotonic() < deadline:
+
+        def read_on() -> dict:
+            """Reads what the next poll brings (the poll itself waits up to 0.2 s); the
+            partitions not read to their end offsets yet."""
             for records in consumer.poll(timeout_ms=200, max_records=50_000).values():
                 out.extend(r for r in records if contains is None or contains in r.value)
-            if all(consumer.position(tp) >= ends[tp] for tp in parts):
-                return out
-        raise AssertionError(f"{topic}: not read to the end within {timeout_s} s")
+            return {tp.partition: ends[tp] - consumer.position(tp) for tp in parts if consumer.position(tp) < ends[tp]}
+
+        eventually(read_on, until=lambda behind: not behind, timeout_s=timeout_s, interval_s=0,
+                   what=f"{topic} read to its end offsets (records behind, by partition)")
+        return out
     finally:
         consumer.close()
 

@@ -12,6 +12,7 @@ from hotline import broker
 from hotline.settings import KafkaSettings, StackSettings
 from tooling.stack.broker_server import LocalBroker, LocalKafkaSettings
 from ingest_support import BATCH, STRUCTURED, InProcessIngest, free_port, read_topic, settings, values
+from tests.support.waiting import eventually
 
 pytestmark = pytest.mark.stack
 
@@ -35,13 +36,11 @@ def own_broker(tmp_path):
         br.stop()
 
 
-def eventually(app: InProcessIngest, check, timeout_s: float = 30.0):
-    deadline = time.monotonic() + timeout_s
-    while True:
-        result = check()
-        if result or time.monotonic() > deadline:
-            return result
-        app.sleep(0.5)  # the loop runs meanwhile: the producer reconnects in the background
+def status_of(app: InProcessIngest, request, want: int, what: str, timeout_s: float = 30.0):
+    """The response once `request()` answers `want`; the app's event loop runs between tries (its
+    producer reconnects in the background)."""
+    return eventually(request, until=lambda r: r.status_code == want, timeout_s=timeout_s, interval_s=0.5,
+                      sleep=app.sleep, what=what)
 
 
 def test_broker_stopped_mid_test(own_broker):
@@ -72,9 +71,9 @@ def test_broker_stopped_mid_test(own_broker):
             assert problem["type"] == "urn:hotline:problem:broker-unavailable" and problem["retry"] == "whole-request"
             assert "No event of this request is reported accepted" in problem["detail"]
             assert "accepted" not in problem and "results" not in problem
-        time.sleep(1.1)  # past the readiness cache
-        ready = app.get("/readyz")
-        assert ready.status_code == 503 and ready.headers["retry-after"] == "3"
+        # /readyz caches its answer for a second: it turns to 503 once the cache is past.
+        ready = status_of(app, lambda: app.get("/readyz"), 503, "/readyz saying the broker is down", 5)
+        assert ready.headers["retry-after"] == "3"
         assert 'hotline_ingest_requests_total{outcome="broker_unavailable"} 2.0' in app.get("/metrics").text
 
         # the broker comes back with its log; the same producer publishes again without a
@@ -82,8 +81,8 @@ def test_broker_stopped_mid_test(own_broker):
         br.start()
         broker.ensure_topics(kafka)
         again = call(run, 300)
-        assert eventually(app, lambda: app.post(again, STRUCTURED, TOKEN).status_code == 200)
-        assert eventually(app, lambda: app.get("/readyz").status_code == 200, 5)
+        status_of(app, lambda: app.post(again, STRUCTURED, TOKEN), 200, "a post accepted once the broker is back")
+        status_of(app, lambda: app.get("/readyz"), 200, "/readyz ready once the broker is back", 5)
         ids = {e["id"] for e in values(read_topic(kafka, "hotline.calls.v1", run.encode()))}
         assert f"{run}-300" in ids
         assert {f"{run}-{i}" for i in range(20)} <= ids  # what was accepted before the stop is kept
@@ -99,5 +98,5 @@ def test_service_starts_without_a_broker_and_connects_later(own_broker):
         assert r.status_code == 503 and "not connected to the broker yet" in r.json()["detail"]
         br.start()
         broker.ensure_topics(kafka)
-        assert eventually(app, lambda: app.post(call(run, 2), STRUCTURED, TOKEN).status_code == 200)
+        status_of(app, lambda: app.post(call(run, 2), STRUCTURED, TOKEN), 200, "a post accepted once the broker is up")
         assert [e["id"] for e in values(read_topic(kafka, "hotline.calls.v1", run.encode()))] == [f"{run}-2"]

@@ -21,7 +21,10 @@ pytestmark = pytest.mark.kafka
 RUN = uuid.uuid4().hex[:12]
 PBX = f"pbx-{RUN}"
 # The development token with the grant the development settings give it; a scoped token beside it.
-TOKENS = {DEV_TOKEN: {"producer": "dev", "sources": ["/"]}, PBX: {"producer": f"t{RUN}", "sources": ["/pbx/"]}}
+TOKENS = {
+    DEV_TOKEN: {"producer": "dev", "sources": ["/"], "every_source": True},
+    PBX: {"producer": f"t{RUN}", "sources": ["/pbx/"]},
+}
 
 
 @pytest.fixture(scope="module")

@@ -4,7 +4,8 @@ content modes, wrong types, garbage bodies, bad tokens) against the real broker.
 Per request: never a 5xx, only the documented statuses, one result per event, and the accepted
 count is what the results say. Over the whole run: what is in Kafka (calls and tickets topics) is
 exactly the events answered accepted, each as validated (the contract's output with the caller
-scrubbed), as many times as answered accepted; and the caller number appears nowhere.
+scrubbed by the rule as the test states it: tests/support/caller_rule.py), as many times as
+answered accepted; and the caller number appears nowhere.
 """
 
 from __future__ import annotations
@@ -21,8 +22,8 @@ from hypothesis import strategies as st
 
 from hotline.cloudevents import HTTP_PREFIX, from_binary
 from hotline.contract import EVENT_TYPES, InvalidEvent, validate_event
-from hotline.privacy import scrub_caller
 from ingest_support import BATCH, HASH_KEY, PHONE, STRUCTURED, InProcessIngest, read_topic, settings as app_settings
+from tests.support.caller_rule import scrubbed
 
 pytestmark = pytest.mark.kafka
 
@@ -147,7 +148,7 @@ def expected_messages(body: bytes, headers: dict[str, str]) -> list[tuple[bytes,
     out: list[tuple[bytes, bytes] | None] = []
     for raw in raw_events:
         try:
-            event = scrub_caller(validate_event(raw), HASH_KEY.encode())
+            event = scrubbed(validate_event(raw), HASH_KEY.encode())
         except InvalidEvent:
             out.append(None)
             continue

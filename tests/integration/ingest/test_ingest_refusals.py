@@ -8,6 +8,7 @@ import pytest
 from ingest_support import (  # noqa: F401 - `ingest` is a fixture
     BATCH, PBX, PHONE, PORTAL, RUN, STRUCTURED, accepted_on, call, dead_letters, ingest,
 )
+from services.ingest.deps import components
 
 pytestmark = pytest.mark.kafka
 
@@ -97,9 +98,11 @@ def test_unknown_paths_and_methods_are_problems(ingest):
 
 
 def test_a_bug_is_a_500_problem_that_leaks_nothing(ingest, monkeypatch, caplog):
-    def broken(*args, **kwargs):
+    """A bug (here: a KeyError carrying a caller's number) raised while a request is handled,
+    injected through FastAPI's public dependency overrides rather than by patching an internal."""
+    def broken():
         raise KeyError(PHONE)
-    monkeypatch.setattr("services.ingest.routes.events.triage", broken)
+    monkeypatch.setitem(ingest.app.dependency_overrides, components, broken)
     r = ingest.post(call("bug"), STRUCTURED, PBX)
     assert r.status_code == 500 and r.headers["content-type"] == "application/problem+json"
     assert PHONE not in r.text and PHONE not in caplog.text and "KeyError" in caplog.text

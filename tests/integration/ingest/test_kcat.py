@@ -5,7 +5,8 @@ defaults (no configuration file, no -X), in both CloudEvents Kafka binding modes
 - binary: `data` as the value, the attributes as `ce_*` headers plus `content-type`.
 
 Key = subject (`-k`), as docs/events.md requires. The aggregate workers must fold these events into
-exactly the facts of the reference fold, hash the callers' numbers (none stored in clear), and
+exactly the facts their stories call for (tests/support/truth.py), hash the callers' numbers (none
+stored in clear), and
 dead-letter none of them. One call's events come from two producers whose default partitioners
 differ (librdkafka's consistent_random is CRC32 of the key, the Java client's and kafka-python's
 murmur2): its events sit on two partitions of the topic, and the facts must not care.
@@ -17,15 +18,12 @@ fails the test, it does not skip it.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import hmac
 import os
 import shutil
 import subprocess
 import time
 import uuid
 import zlib
-from typing import Any
 
 import orjson
 import pytest
@@ -33,7 +31,11 @@ from kafka import KafkaConsumer, TopicPartition
 from kafka.partitioner.default import murmur2
 
 from hotline.settings import KafkaSettings, PrivacySettings
-from tests.support.pipeline import events_stored, expected_rows, produce, wait_for
+from tests.support import truth
+from tests.support.caller_rule import caller_hash
+from tests.support.pipeline import events_stored, produce, wait_for
+from tests.support.truth import Call, Dispatch, Evaluation, Ticket
+from tests.support.waiting import eventually
 
 pytestmark = [pytest.mark.kafka, pytest.mark.clickhouse]
 
@@ -51,9 +53,8 @@ def kcat() -> str:
     return path
 
 
-def event(subject: str, n: int, type_: str, minutes: float, data: dict[str, Any], source: str = "/pbx/main") -> dict:
-    return {"specversion": "1.0", "id": f"{subject}-e{n}", "source": source, "type": f"hotline.{type_}",
-            "time": (T0 + dt.timedelta(minutes=minutes)).isoformat(), "subject": subject, "data": data}
+def at(minutes: float) -> dt.datetime:
+    return T0 + dt.timedelta(minutes=minutes)
 
 
 def topic_of(kafka: KafkaSettings, e: dict) -> str:
@@ -124,65 +125,56 @@ def dead_letters_since(kafka: KafkaSettings, since_ms: int, marker: bytes, timeo
         for tp in todo:
             consumer.seek(tp, starts[tp].offset)
         found: list = []
-        deadline = time.monotonic() + timeout_s
-        while any(consumer.position(tp) < end for tp, end in todo.items()):
-            assert time.monotonic() < deadline, f"{kafka.topic_deadletter}: not read to the end in {timeout_s} s"
+
+        def read_on() -> dict:
+            """Reads what the next poll brings; the partitions not read to their end yet."""
             for records in consumer.poll(timeout_ms=200).values():
-                found += [r for r in records if marker in (r.key or b"") or marker in (r.value or b"")]
+                found.extend(r for r in records if marker in (r.key or b"") or marker in (r.value or b""))
+            return {tp: end for tp, end in todo.items() if consumer.position(tp) < end}
+
+        eventually(read_on, until=lambda left: not left, timeout_s=timeout_s, interval_s=0,
+                   what=f"{kafka.topic_deadletter} read to its end offsets")
         return found
     finally:
         consumer.close()
 
 
-def entities(run: str, partitions: int) -> tuple[dict[str, list[dict]], dict[str, list[dict]]]:
-    """Five calls and three tickets of this run: subject -> its distinct events."""
+def entities(run: str, partitions: int) -> tuple[dict[str, Call], dict[str, Ticket]]:
+    """Five calls and three tickets of this run, by subject."""
     c1, c2, c3, c4 = (f"{run}-c{n}" for n in range(1, 5))
     c5 = split_subject(f"{run}-c5x", partitions)
     t1, t2, t3 = (f"{run}-t{n}" for n in range(1, 4))
-    crm = "/crm/main"
-
-    calls = {
-        c1: [event(c1, 0, "call.offered", 0, {"direction": "inbound", "caller": CALLERS["c1"]}),
-             event(c1, 1, "call.answered", 1, {"agent_id": "a1"}),
-             event(c1, 2, "call.ended", 6.5, {})],
-        c2: [event(c2, 0, "call.offered", 10, {"direction": "outbound", "line": "talent", "caller": CALLERS["c2"]}),
-             event(c2, 1, "call.answered", 10.5, {"agent_id": "a2"}),
-             event(c2, 2, "call.ended", 14, {})],
-        c3: [event(c3, 0, "call.offered", 20, {"direction": "inbound", "line": "enterprise", "caller": CALLERS["c3"]}),
-             event(c3, 1, "call.abandoned", 21, {})],
-        c4: [event(c4, 0, "call.offered", 30, {"direction": "inbound"}),
-             event(c4, 1, "call.answered", 30.25, {"agent_id": "a1"})],
-        c5: [event(c5, 0, "call.offered", 40, {"direction": "inbound"}),
-             event(c5, 1, "call.answered", 41, {"agent_id": "a2"}),
-             event(c5, 2, "call.ended", 45, {})],
-    }
-    tickets = {
-        t1: [event(t1, 0, "ticket.created", 2, {"requester": "citizen", "channel": "phone", "kind": "non_consult",
-                                                 "category": "民生保障", "district": "清江浦区", "call_id": c1,
-                                                 "tags": ["epidemic"], "caller": CALLERS["t1"]}, crm),
-             event(t1, 1, "ticket.dispatched", 3, {"department": "市住建局",
-                                                   "deadline": "2024-03-08T18:00:00+08:00"}, crm),
-             event(t1, 2, "ticket.completed", 2 * 1440, {"department": "市住建局"}, crm),
-             event(t1, 3, "ticket.evaluation_requested", 2 * 1440 + 5, {}, crm),
-             event(t1, 4, "ticket.evaluated", 2 * 1440 + 60,
-                   {"service_satisfied": True, "resolution_satisfied": False}, crm)],
-        t2: [event(t2, 0, "ticket.created", 15, {"requester": "enterprise", "channel": "web", "kind": "consult",
-                                                  "category": "住房保障", "subcategory": "物业"}, crm),
-             event(t2, 1, "ticket.answered", 16, {"by": "specialist"}, crm)],
-        t3: [event(t3, 0, "ticket.created", 25, {"requester": "citizen", "channel": "110", "kind": "non_consult",
-                                                  "category": "民生保障"}, crm),
-             event(t3, 1, "ticket.dispatched", 26, {"department": "市公安局"}, crm),
-             event(t3, 2, "ticket.dispatched", 95, {"department": "市住建局"}, crm),  # re-dispatched
-             event(t3, 3, "ticket.supervised", 1440, {"level": "1"}, crm),
-             event(t3, 4, "ticket.completed", 3000, {"department": "市住建局"}, crm)],
-    }
-    return calls, tickets
+    calls = [
+        Call(c1, at(0), "inbound", caller=CALLERS["c1"], answered=at(1), agent_id="a1", ended=at(6.5)),
+        Call(c2, at(10), "outbound", line="talent", caller=CALLERS["c2"], answered=at(10.5), agent_id="a2", ended=at(14)),
+        Call(c3, at(20), "inbound", line="enterprise", caller=CALLERS["c3"], abandoned=at(21)),
+        Call(c4, at(30), "inbound", answered=at(30.25), agent_id="a1"),
+        Call(c5, at(40), "inbound", answered=at(41), agent_id="a2", ended=at(45)),
+    ]
+    tickets = [
+        # dispatched, completed two working days later (Mon 09:02 -> Wed 09:00), evaluated
+        Ticket(t1, at(2), "citizen", "phone", "non_consult", "民生保障", district="清江浦区", call_id=c1,
+               tags=("epidemic",), caller=CALLERS["t1"],
+               dispatches=(Dispatch(at(3), "市住建局", dt.datetime(2024, 3, 8, 18, 0, tzinfo=T0.tzinfo)),),
+               completed=at(2 * 1440), evaluation_requested=(at(2 * 1440 + 5),),
+               evaluations=(Evaluation(at(2 * 1440 + 60), service_satisfied=True, resolution_satisfied=False),)),
+        Ticket(t2, at(15), "enterprise", "web", "consult", "住房保障", subcategory="物业", answered=(at(16), "specialist")),
+        # re-dispatched, supervised, completed by the second department
+        Ticket(t3, at(25), "citizen", "110", "non_consult", "民生保障",
+               dispatches=(Dispatch(at(26), "市公安局"), Dispatch(at(95), "市住建局")),
+               supervised=(at(1440),), completed=at(3000)),
+    ]
+    return {c.call_id: c for c in calls}, {t.ticket_id: t for t in tickets}
 
 
 def test_kcat_structured_and_binary_reach_the_facts(local_stack, clickhouse, kcat, tmp_path):
     k, db = local_stack.kafka, local_stack.clickhouse.database
     run = f"kcat{uuid.uuid4().hex[:10]}"
-    calls, tickets = entities(run, k.partitions)
+    key = PrivacySettings().hash_key
+    truths = entities(run, k.partitions)
+    want = truth.rows(truths[0].values(), truths[1].values(), key)
+    calls = {subject: c.events() for subject, c in truths[0].items()}
+    tickets = {subject: t.events() for subject, t in truths[1].items()}
     (c1, c2, c3, c4, c5), (t1, t2, t3) = calls, tickets
     home = str(tmp_path)
     since_ms = int(time.time() * 1000) - 1000
@@ -200,10 +192,9 @@ def test_kcat_structured_and_binary_reach_the_facts(local_stack, clickhouse, kca
     produce(k, calls[c5][:1])
     sent_s = time.monotonic() - started
 
-    want = expected_rows(list(calls.values()), list(tickets.values()))
     assert len(want[0]) == 5 and len(want[1]) == 3
     got = wait_for(clickhouse, db, run, want, timeout_s=25)
-    assert got == want, f"facts differ from the reference fold (sent in {sent_s:.1f} s)"
+    assert got == want, f"facts differ from the stories' (sent in {sent_s:.1f} s)"
 
     # Every event stored once (the duplicate folded), none refused.
     distinct = sum(len(es) for es in (*calls.values(), *tickets.values()))
@@ -220,10 +211,8 @@ def test_kcat_structured_and_binary_reach_the_facts(local_stack, clickhouse, kca
     assert placed == want_placed
 
     # Callers: hashed with the platform's key (HMAC-SHA256 of the number without spaces and
-    # dashes, recomputed here with the standard library), in clear nowhere.
-    key = PrivacySettings().hash_key
-    digest = {n: hmac.new(key, CALLERS[n].replace(" ", "").replace("-", "").encode(), hashlib.sha256).hexdigest()
-              for n in CALLERS}
+    # dashes, recomputed on the test side: tests/support/caller_rule.py), in clear nowhere.
+    digest = {n: caller_hash(key, CALLERS[n]) for n in CALLERS}
     hashes = dict(clickhouse.execute(
         f"SELECT call_id, caller_hash FROM {db}.call_facts FINAL WHERE call_id LIKE %(p)s", {"p": run + "%"}))
     assert hashes == {c1: digest["c1"], c2: digest["c2"], c3: digest["c3"], c4: "", c5: ""}

@@ -20,12 +20,8 @@ import pytest
 
 from hotline.calendar.schedule import loads
 from hotline.calendar.sources import combine
-from hotline.contract import validate_event
-from hotline.events import to_record
-from hotline.fold import fold_ticket
-from hotline.privacy import scrub_caller
-from hotline.settings import PrivacySettings
-from tests.support.facts_rows import TICKET_COLUMNS, ticket_row
+from tests.support import reference_fold
+from tests.support.facts_rows import TICKET_COLUMNS
 from tests.support.waiting import eventually
 
 pytestmark = [pytest.mark.kafka, pytest.mark.clickhouse]
@@ -137,11 +133,11 @@ def test_2027_is_folded_with_handling_pending_then_computed_once_the_year_is_sup
     assert [x["status"] for x in r.json()["results"]] == ["accepted"] * len(events)
 
     # Stored and folded, counts exact; the handling times of completed tickets pending (-1).
-    tickets = eventually(lambda: _tickets(clickhouse, db, run), lambda t: len(t) == 3 and t["cal-T1"][0] == 1,
-                         what="the 2027 tickets in ticket_facts")
+    tickets = eventually(lambda: _tickets(clickhouse, db, run), until=lambda t: len(t) == 3 and t["cal-T1"][0] == 1,
+                         timeout_s=60, what="the 2027 tickets in ticket_facts")
     assert tickets == {"cal-T1": (1, -1), "cal-T2": (1, -1), "cal-T3": (0, 0)}
-    calls = eventually(lambda: _calls(clickhouse, db, run), lambda c: len(c) == 2 and c["cal-C1"][2] > 0,
-                       what="the 2027 calls in call_facts")
+    calls = eventually(lambda: _calls(clickhouse, db, run), until=lambda c: len(c) == 2 and c["cal-C1"][2] > 0,
+                       timeout_s=60, what="the 2027 calls in call_facts")
     assert calls == {"cal-C1": ("answered", 20_000, 180_000), "cal-C2": ("abandoned", 45_000, -1)}
     stored = clickhouse.execute(f"SELECT uniqExact(source, id) FROM {db}.events WHERE subject LIKE %(p)s",
                                 {"p": f"cal-%-{run}"})[0][0]
@@ -157,7 +153,8 @@ def test_2027_is_folded_with_handling_pending_then_computed_once_the_year_is_sup
     assert cal["covered_until"] == "2026-12-31" and cal["pending_tickets"] >= 2
     ready = http.get(f"{api}/readyz").json()
     assert ready["status"] == "ready" and ready["calendar"]["covered_until"] == "2026-12-31"
-    live = eventually(lambda: http.get(f"{api}/v1/live", headers=AUTH), lambda r: r.status_code == 200).json()
+    live = eventually(lambda: http.get(f"{api}/v1/live", headers=AUTH), until=lambda r: r.status_code == 200,
+                      timeout_s=60, what="the API's first live snapshot").json()
     assert live["working_calendar"]["covered_until"] == "2026-12-31"
     today = dt.datetime.now(SH).date()
     assert live["working_calendar"]["days_left"] == (dt.date(2026, 12, 31) - today).days
@@ -172,12 +169,11 @@ def test_2027_is_folded_with_handling_pending_then_computed_once_the_year_is_sup
     # ... and equal to the reference fold with that schedule, column for column.
     schedule = loads(SCHEDULE_2027.read_bytes())[0]
     calendar = combine("Asia/Shanghai", [(schedule, "test")]).calendar
-    key = PrivacySettings().hash_key
     by_ticket: dict[str, list] = {}
     for e in events:
         if ".ticket." in e["type"]:
-            by_ticket.setdefault(e["subject"], []).append(to_record(scrub_caller(validate_event(e), key), calendar.tz))
-    want = sorted(ticket_row(fold_ticket(t, rs), calendar) for t, rs in by_ticket.items())
+            by_ticket.setdefault(e["subject"], []).append(e)
+    want = reference_fold.ticket_rows(list(by_ticket.values()), calendar=calendar)
     got = sorted(clickhouse.execute(f"SELECT {TICKET_COLUMNS} FROM {db}.ticket_facts FINAL WHERE ticket_id LIKE %(p)s",
                                     {"p": f"cal-T%-{run}"}))
     assert got == want

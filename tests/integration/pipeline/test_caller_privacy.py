@@ -24,10 +24,6 @@ data that was sent).
 
 from __future__ import annotations
 
-import hashlib
-import hmac
-import pathlib
-import time
 import uuid
 
 import httpx
@@ -36,8 +32,10 @@ import pytest
 from kafka import KafkaConsumer, KafkaProducer
 
 from hotline.settings import DEV_CALLER_HASH_KEY, KafkaSettings
-from ingest_support import read_topic
+from tests.integration.ingest.ingest_support import read_topic
+from tests.support.caller_rule import caller_hash
 from tests.support.own_stack import REPO, own_stack
+from tests.support.waiting import eventually
 
 pytestmark = [pytest.mark.stack, pytest.mark.kafka, pytest.mark.clickhouse]
 
@@ -77,10 +75,9 @@ SENT_AS = {1: 1, 2: 2, 3: 3, 4: 4, 5: 0, 6: 5, 7: 1, 8: 3, 14: 2, 22: 3}  # numb
 
 
 def hmac_of(n: int) -> bytes:
-    """The platform's hash of number n as sent (hotline.privacy: HMAC-SHA256 of the number with
-    spaces and dashes stripped, "+86" kept), recomputed here with the standard library."""
-    sent = shapes(n)[SENT_AS[n]].replace(" ", "").replace("-", "")
-    return hmac.new(DEV_CALLER_HASH_KEY.encode(), sent.encode(), hashlib.sha256).hexdigest().encode()
+    """The platform's hash of number n as sent (HMAC-SHA256 of the number with spaces and dashes
+    stripped, "+86" kept), recomputed on the test side (tests/support/caller_rule.py)."""
+    return caller_hash(DEV_CALLER_HASH_KEY.encode(), shapes(n)[SENT_AS[n]]).encode()
 
 
 def event(name: str, type_: str = "hotline.call.offered", data: object = None, **top: object) -> dict:
@@ -180,7 +177,7 @@ def kafka_bytes(kafka: KafkaSettings, producers_own: bytes) -> tuple[list[str], 
     consumer.close()
     parts = []
     for topic in topics:
-        for rec in read_topic(kafka, topic):
+        for rec in read_topic(kafka, topic, since_ms=0):  # all of it (the stack is this module's own)
             if topic != "hotline.deadletter.v1" and rec.key == producers_own:
                 continue
             parts += [rec.key or b"", rec.value or b""]
@@ -201,11 +198,10 @@ def clickhouse_bytes(http: httpx.Client, database: str) -> tuple[list[str], byte
     return tables, b"\n".join(query(f"SELECT * FROM {database}.`{t}` FORMAT TabSeparated") for t in tables)
 
 
-def wait_until(check, timeout_s: float, what: str) -> None:
-    deadline = time.monotonic() + timeout_s
-    while not check():
-        assert time.monotonic() < deadline, f"{what} within {timeout_s} s"
-        time.sleep(0.5)
+def count(http: httpx.Client, sql: str) -> int:
+    r = http.post(f"http://127.0.0.1:{PORTS['HOTLINE_CLICKHOUSE_HTTP_PORT']}/", content=sql.encode())
+    assert r.status_code == 200, r.text
+    return int(r.text)
 
 
 def test_no_caller_number_in_clear_anywhere():
@@ -215,9 +211,8 @@ def test_no_caller_number_in_clear_anywhere():
         kafka = KafkaSettings(bootstrap_servers=PORTS["HOTLINE_KAFKA_BOOTSTRAP_SERVERS"])
         http = httpx.Client(timeout=60)
         stored = f"SELECT count() FROM hotline.events WHERE subject LIKE '%{RUN}%' FORMAT TabSeparated"
-        ch = f"http://127.0.0.1:{PORTS['HOTLINE_CLICKHOUSE_HTTP_PORT']}/"
-        wait_until(lambda: int(http.post(ch, content=stored.encode()).text) >= accepted, 120,
-                   "the accepted events were not in ClickHouse")
+        eventually(lambda: count(http, stored), until=lambda n: n >= accepted, timeout_s=120, interval_s=0.5,
+                   what=f"the {accepted} accepted events in ClickHouse")
         # Published straight to Kafka (no ingest in front), invalid: the aggregate worker's dead letter.
         direct = orjson.dumps(event("direct22", data={"direction": "sideways", "caller": shapes(22)[3]}))
         traffic.sent.append(direct)
@@ -225,9 +220,14 @@ def test_no_caller_number_in_clear_anywhere():
         producer.send("hotline.calls.v1", key=f"call-{RUN}-direct22".encode(), value=direct)
         producer.flush()
         producer.close()
-        aggregate_dead = lambda: [r for r in read_topic(kafka, "hotline.deadletter.v1", f"{RUN}-direct22".encode())]  # noqa: E731
-        wait_until(aggregate_dead, 60, "the aggregate worker did not dead-letter the invalid event from Kafka")
-        time.sleep(2)  # the facts refresh and the services' last log lines
+        eventually(lambda: read_topic(kafka, "hotline.deadletter.v1", f"{RUN}-direct22".encode()), timeout_s=60,
+                   interval_s=0.5, what="the aggregate worker's dead letter of the invalid event from Kafka")
+        # Every accepted entity folded into the facts (7 calls and a ticket), so that the grep
+        # below searches the facts tables too.
+        folded = ("SELECT (SELECT count() FROM hotline.call_facts FINAL WHERE call_id LIKE '%{r}%') + "
+                  "(SELECT count() FROM hotline.ticket_facts FINAL WHERE ticket_id LIKE '%{r}%') FORMAT TabSeparated")
+        eventually(lambda: count(http, folded.format(r=RUN)), until=lambda n: n >= accepted, timeout_s=60,
+                   interval_s=0.5, what=f"the facts of the {accepted} accepted entities")
         topics, in_kafka = kafka_bytes(kafka, producers_own=f"call-{RUN}-direct22".encode())
         tables, in_clickhouse = clickhouse_bytes(http, "hotline")
         logs = {p.name: p.read_bytes() for p in (REPO / ".state" / STATE / "logs").rglob("*") if p.is_file()}

@@ -23,6 +23,7 @@ import pytest
 
 from tooling.simulator.sinks import HttpSink
 from tests.support.own_stack import REPO, hotline, own_stack
+from tests.support.waiting import eventually
 
 pytestmark = [pytest.mark.stack, pytest.mark.kafka, pytest.mark.clickhouse, pytest.mark.promtool]
 
@@ -41,12 +42,17 @@ def _binary(name: str) -> str:
     return path
 
 
+def _just_after_midnight() -> bool:
+    local = dt.datetime.now(TZ)
+    return local.hour == 0 and local.minute < 15
+
+
 @pytest.fixture(scope="module")
 def stack():
-    # Not in the first minutes after local midnight: "today" must hold every event sent.
-    local = dt.datetime.now(TZ)
-    if local.hour == 0 and local.minute < 15:
-        time.sleep((15 - local.minute) * 60)
+    # Not in the first minutes after local midnight: "today" must hold every event sent (the
+    # scenario reaches 10 minutes back).
+    eventually(lambda: not _just_after_midnight(), timeout_s=16 * 60, interval_s=10,
+               what="local time past 00:15 in Asia/Shanghai")
     with own_stack("prometheus-e2e", PORTS) as env:
         yield env
 
@@ -67,11 +73,11 @@ def prometheus(stack, tmp_path_factory):
         [_binary("prometheus"), f"--config.file={folder / 'prometheus.yml'}", f"--storage.tsdb.path={folder / 'data'}",
          f"--web.listen-address={PROM}"], stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     try:
-        deadline = time.monotonic() + 60
-        while not _ready():
+        def ready_or_exited() -> bool:
             assert proc.poll() is None, (folder / "prometheus.log").read_text()[-2000:]
-            assert time.monotonic() < deadline, "prometheus did not become ready in 60 s"
-            time.sleep(0.5)
+            return _ready()
+
+        eventually(ready_or_exited, timeout_s=60, interval_s=0.5, what="prometheus answering /-/ready")
         yield proc
     finally:
         os.killpg(proc.pid, signal.SIGTERM)
@@ -97,13 +103,10 @@ def query(expr: str) -> float | None:
     return float(result[0]["value"][1]) if result else None
 
 
-def eventually(expr: str, want: float, timeout_s: float = 90, tol: float = 1e-9) -> float | None:
-    deadline = time.monotonic() + timeout_s
-    got = query(expr)
-    while (got is None or abs(got - want) > tol) and time.monotonic() < deadline:
-        time.sleep(1)
-        got = query(expr)
-    return got
+def reads(expr: str, want: float, timeout_s: float = 90, tol: float = 1e-9) -> float:
+    """The value of `expr` once it is `want` (within `tol`); Prometheus scrapes every second."""
+    return eventually(lambda: query(expr), until=lambda got: got is not None and abs(got - want) <= tol,
+                      timeout_s=timeout_s, interval_s=1, what=f"{expr} = {want}")
 
 
 def _ev(n: int, type_: str, subject: str, t: dt.datetime, data: dict, source: str = "/pbx/main") -> dict:
@@ -155,14 +158,14 @@ def _promtool_check_metrics(port: str) -> None:
 
 def test_live_figures_in_prometheus_survive_a_killed_worker(stack, prometheus):
     for job in JOBS:
-        assert eventually(f'up{{job="{job}"}}', 1) == 1, job
+        reads(f'up{{job="{job}"}}', 1)
     t0 = dt.datetime.now(TZ)
     run = f"prom{int(t0.timestamp())}"
     sink = HttpSink(f"http://127.0.0.1:{PORTS['HOTLINE_INGEST_PORT']}", "dev-token")
     sent = scenario(t0, run)
     assert sink.send(sent).accepted == len(sent)
 
-    assert eventually("max(hotline_live_calls_waiting)", 3) == 3
+    reads("max(hotline_live_calls_waiting)", 3)
     expected = {
         'max(hotline_live_calls_today{outcome="offered"})': 9,
         'max(hotline_live_calls_today{outcome="answered"})': 5,
@@ -181,7 +184,7 @@ def test_live_figures_in_prometheus_survive_a_killed_worker(stack, prometheus):
         "min(hotline_ingest_broker_up)": 1,
     }
     for expr, want in expected.items():
-        assert eventually(expr, want, tol=1e-6) == pytest.approx(want), expr
+        reads(expr, want, tol=1e-6)
     oldest = query("max(hotline_live_oldest_wait_seconds)")
     assert 120 <= oldest <= 120 + (dt.datetime.now(TZ) - t0).total_seconds() + 5
     fresh = query("max(hotline_live_freshness_seconds)")
@@ -192,7 +195,9 @@ def test_live_figures_in_prometheus_survive_a_killed_worker(stack, prometheus):
     # SIGKILL the aggregate worker: Prometheus sees it down, and calls waiting stay 3, not 0.
     pid = json.loads((REPO / ".state" / "prometheus-e2e" / "run" / "aggregate.pid").read_text())["pid"]
     os.killpg(pid, signal.SIGKILL)
-    assert eventually('up{job="aggregate"}', 0, timeout_s=30) == 0
+    reads('up{job="aggregate"}', 0, timeout_s=30)
+    # What is under test here is a duration: ten seconds (ten scrapes) with the worker down, and
+    # the gauge must read 3 all along; so this waits for time on purpose.
     readings = []
     for _ in range(10):
         readings.append(query("max(hotline_live_calls_waiting)"))
@@ -207,7 +212,7 @@ def test_live_figures_in_prometheus_survive_a_killed_worker(stack, prometheus):
             _ev(1, "call.abandoned", f"{run}-w1", now, {})]
     assert sink.send(more).accepted == 2
     sink.close()
-    assert eventually("max(hotline_live_calls_waiting)", 1, timeout_s=120) == 1
-    assert eventually('max(hotline_live_calls_today{outcome="answered"})', 6) == 6
-    assert eventually('max(hotline_live_calls_today{outcome="abandoned"})', 2) == 2
-    assert eventually('up{job="aggregate"}', 1) == 1
+    reads("max(hotline_live_calls_waiting)", 1, timeout_s=120)
+    reads('max(hotline_live_calls_today{outcome="answered"})', 6)
+    reads('max(hotline_live_calls_today{outcome="abandoned"})', 2)
+    reads('up{job="aggregate"}', 1)

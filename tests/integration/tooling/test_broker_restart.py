@@ -15,6 +15,8 @@ from kafka.structs import OffsetAndMetadata
 from hotline import broker as broker_admin
 from hotline.settings import KafkaSettings, StackSettings
 from tooling.stack.broker_server import LocalBroker, LocalKafkaSettings
+from tooling.stack.process import port_free
+from tests.support.waiting import eventually
 
 pytestmark = pytest.mark.stack
 
@@ -65,6 +67,9 @@ def test_broker_restart_keeps_topics_messages_and_offsets(how, port, tmp_path):
         else:
             broker.stop()
         assert broker.pid() is None
+        # The kernel lets go of a killed process' sockets a moment after it is reaped.
+        eventually(lambda: all(port_free("127.0.0.1", p) for p in (port, port + 1)), timeout_s=30, interval_s=0.1,
+                   what=f"ports {port} and {port + 1} free again")
         broker.start()
         topics, committed, messages = _what_is_left(kafka)
         assert set(kafka.topics) <= topics and (committed, messages) == (40, 100)

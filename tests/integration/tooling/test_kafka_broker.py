@@ -34,7 +34,7 @@ NODE_ID = 1  # broker_server.py: node.id=1, the broker and the controller of the
 
 def pinned_kafka_version() -> str:
     """`kafka.version` of tooling/stack/kafka/pom.xml (the jars scripts/fetch-kafka.sh fetched)."""
-    pom = ElementTree.parse(REPO / "hotline" / "stack" / "kafka" / "pom.xml")
+    pom = ElementTree.parse(REPO / "tooling" / "stack" / "kafka" / "pom.xml")
     version = pom.find("{http://maven.apache.org/POM/4.0.0}properties/{http://maven.apache.org/POM/4.0.0}kafka.version")
     assert version is not None and version.text, "tooling/stack/kafka/pom.xml has no kafka.version"
     return version.text.strip()

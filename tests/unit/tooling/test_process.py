@@ -10,6 +10,7 @@ from tooling.stack.process import ManagedProcess, port_free
 
 def test_start_identify_and_stop(tmp_path):
     mp = ManagedProcess("sleeper", tmp_path / "run", tmp_path / "logs" / "sleeper.log")
+    # The child sleeps to be a process that runs until it is stopped (the test stops it at once).
     pid = mp.start([sys.executable, "-c", "import time; print('hi', flush=True); time.sleep(60)"])
     assert mp.pid() == pid
     # Another command (a fresh object, as in `hotline down`) finds it by PID file and cmdline.

@@ -1,5 +1,10 @@
-"""After the abusive requests (this module runs last in tests/abuse): nothing invalid got into
-Kafka or ClickHouse, and nothing accepted was lost.
+"""What the abuse stack's Kafka and ClickHouse hold after abusive requests: nothing invalid got
+in, and nothing accepted was lost.
+
+The module sends abusive requests of its own first (a maximal batch, a batch of 10,000 empty
+objects, SQL-looking values, deep nesting, hundreds of extension attributes in binary mode), so
+that it means the same whichever abuse modules ran before it, or none; then it reads back
+everything on the stack, what they let through included:
 
 - every record on the calls and tickets topics is a valid event (hotline.contract), on the
   topic of its type, keyed by its subject, with no caller number in clear;
@@ -11,7 +16,7 @@ Kafka or ClickHouse, and nothing accepted was lost.
 
 from __future__ import annotations
 
-import time
+import uuid
 
 import orjson
 import pytest
@@ -19,7 +24,11 @@ import pytest
 from hotline.contract import CALL_TYPES, EVENT_TYPES, InvalidEvent, validate_event
 from hotline.storage.client import connect
 from tests.integration.ingest.ingest_support import read_topic
-from tests.support.abuse import SQL, event_of_row
+from tests.support.abuse import (
+    AUTH, BATCH, MAX_BATCH, SQL, STRUCTURED, client, dumps_deep, event, event_of_row, post_head, raw_request,
+    sql_events,
+)
+from tests.support.waiting import eventually
 
 pytestmark = [pytest.mark.kafka, pytest.mark.clickhouse]
 
@@ -28,9 +37,33 @@ COLUMNS = ("entity", "subject", "source", "id", "type", "time_ms", "data", "exte
 
 
 @pytest.fixture(scope="module")
-def on_topics(abuse_stack):
+def sent(abuse_stack) -> str:
+    """This module's own abusive traffic, every request answered; returns its run marker."""
+    run = f"st{uuid.uuid4().hex[:8]}"
+    with client(abuse_stack, "ingest") as ingest:
+        def post(body: bytes, content_type: str = BATCH, **headers: str):
+            return ingest.post("/v1/events", content=body, headers={**AUTH, "content-type": content_type, **headers})
+
+        r = post(orjson.dumps([event(run, f"huge-{i}") for i in range(MAX_BATCH)]))
+        assert r.status_code == 200 and r.json()["accepted"] == MAX_BATCH, r.text[:300]
+        r = post(orjson.dumps([{}] * MAX_BATCH))  # all rejected: 10,000 dead letters
+        assert r.status_code == 422 and r.json()["rejected"] == MAX_BATCH, r.text[:300]
+        r = post(orjson.dumps(sql_events(run)))
+        assert r.status_code in (200, 207), r.text[:500]
+        assert post(dumps_deep(event(run, "deep"), 252), STRUCTURED).status_code == 200
+    binary = {"authorization": "Bearer dev-token", "content-type": "application/json", "ce-specversion": "1.0",
+              "ce-id": f"{run}-ext", "ce-source": "/abuse/bin", "ce-type": "hotline.call.ended",
+              "ce-subject": f"call-{run}-ext", "ce-time": "2024-03-01T08:00:00Z", "ce-note": "%E4%BD%A0%E5%A5%BD",
+              **{f"ce-e{i}": "v" for i in range(500)}}
+    status, _, answer = raw_request(abuse_stack.port("ingest"), post_head("/v1/events", binary, 2), b"{}")
+    assert status in (200, 422), answer[:300]
+    return run
+
+
+@pytest.fixture(scope="module")
+def on_topics(abuse_stack, sent):
     kafka = abuse_stack.kafka
-    return {topic: read_topic(kafka, topic, timeout_s=60)
+    return {topic: read_topic(kafka, topic, timeout_s=60, since_ms=0)  # all of it: the stack is the suite's own
             for topic in (kafka.topic_calls, kafka.topic_tickets, kafka.topic_deadletter)}
 
 
@@ -42,12 +75,9 @@ def rows(abuse_stack, on_topics):
               for e in (orjson.loads(r.value) for r in on_topics[topic])}
     ch = connect(abuse_stack.clickhouse)
     try:
-        deadline = time.monotonic() + 120
-        while True:
-            got = ch.execute(f"SELECT {', '.join(COLUMNS)} FROM hotline.events FINAL")
-            if len({(r[2], r[3]) for r in got}) >= len(wanted) or time.monotonic() > deadline:
-                break
-            time.sleep(1)
+        got = eventually(lambda: ch.execute(f"SELECT {', '.join(COLUMNS)} FROM hotline.events FINAL"),
+                         until=lambda got: wanted <= {(r[2], r[3]) for r in got}, timeout_s=120, interval_s=1,
+                         what=f"the {len(wanted)} accepted events in hotline.events")
         tables = {name for (name,) in ch.execute("SELECT name FROM system.tables WHERE database = 'hotline'")}
     finally:
         ch.disconnect()
@@ -69,7 +99,7 @@ def test_every_event_on_the_topics_is_valid(abuse_stack, on_topics):
             assert "caller" not in e["data"]
             count += 1
     print(f"{count} events on the calls and tickets topics, all valid")
-    assert count > 10_000  # the huge batch alone is 10,000
+    assert count > MAX_BATCH  # this module's maximal batch alone is 10,000
 
 
 def test_every_dead_letter_is_well_formed(abuse_stack, on_topics):
@@ -80,7 +110,7 @@ def test_every_dead_letter_is_well_formed(abuse_stack, on_topics):
         assert d["reasons"] and all(set(r) == {"path", "rule"} for r in d["reasons"])
         assert d["stage"] in ("ingest", "aggregate")
     print(f"{len(letters)} dead letters, all well-formed")
-    assert len(letters) >= 10_000  # the batch of 10,000 empty objects
+    assert len(letters) >= MAX_BATCH  # this module's batch of 10,000 empty objects
 
 
 def test_every_row_in_clickhouse_is_valid_and_nothing_was_lost(rows):
