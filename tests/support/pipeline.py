@@ -15,6 +15,10 @@ from kafka import KafkaProducer
 from hotline.settings import KafkaSettings
 from tests.support.facts_rows import CALL_COLUMNS, TICKET_COLUMNS
 from tests.support.waiting import eventually
+from tooling.stack.services import SERVICES
+
+# The aggregate worker as the local stack runs it (tests/integration/aggregate/conftest.py).
+AGGREGATE = next(s for s in SERVICES if s.name == "aggregate")
 
 
 def produce(kafka: KafkaSettings, events: list[dict], binary_every: int = 0) -> None:

@@ -5,22 +5,8 @@ from __future__ import annotations
 
 import pytest
 
+from tests.support.fake_time import FakeTime
 from tests.support.waiting import eventually
-
-
-class FakeTime:
-    """A clock that moves only when the helper sleeps."""
-
-    def __init__(self) -> None:
-        self.now = 1000.0
-        self.slept: list[float] = []
-
-    def clock(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.slept.append(seconds)
-        self.now += seconds
 
 
 def test_returns_the_first_truthy_value_without_sleeping_when_it_holds_at_once():

@@ -15,30 +15,19 @@ from hypothesis import strategies as st
 
 from hotline.settings import PrivacySettings
 from tooling.stack.clickhouse_server import LocalClickHouse
-from tooling.stack.services import SERVICES, LocalService
+from tooling.stack.services import LocalService
 from tests.support import bulk, reference_fold, truth
 from tests.support.eventgen import call_events, delivery, entity_events, ticket_events
 from tests.support.hypo import through_servers
-from tests.support.pipeline import events_stored, produce, sigkill, wait_for, wait_stored
+from tests.support.pipeline import AGGREGATE, events_stored, produce, sigkill, wait_for, wait_stored
 from tests.support.waiting import eventually
 
 pytestmark = [pytest.mark.kafka, pytest.mark.clickhouse]
-
-AGGREGATE = next(s for s in SERVICES if s.name == "aggregate")
 
 
 @pytest.fixture(scope="module")
 def ch(clickhouse):
     return clickhouse
-
-
-@pytest.fixture
-def worker(local_stack):
-    """The stack's first aggregate worker, running at the start and the end of each test."""
-    w = LocalService(local_stack.stack, AGGREGATE)
-    w.start()
-    yield w
-    w.start()
 
 
 @pytest.fixture(scope="module")

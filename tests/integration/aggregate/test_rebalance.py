@@ -14,23 +14,12 @@ from kafka import KafkaConsumer, TopicPartition
 
 from hotline.settings import PrivacySettings
 from tests.support import bulk, truth
-from tests.support.pipeline import events_stored, produce, wait_for
+from tests.support.pipeline import AGGREGATE, events_stored, produce, wait_for
 from tests.support.waiting import eventually
 from tooling.stack.clickhouse_server import LocalClickHouse
-from tooling.stack.services import SERVICES, LocalService
+from tooling.stack.services import LocalService
 
 pytestmark = [pytest.mark.kafka, pytest.mark.clickhouse]
-
-AGGREGATE = next(s for s in SERVICES if s.name == "aggregate")
-
-
-@pytest.fixture
-def worker(local_stack):
-    """The stack's first aggregate worker, running at the start and the end of the test."""
-    w = LocalService(local_stack.stack, AGGREGATE)
-    w.start()
-    yield w
-    w.start()
 
 
 def metric(w: LocalService, name: str) -> float:

@@ -5,20 +5,8 @@ from __future__ import annotations
 import pytest
 
 from hotline.errors import HotlineError
+from tests.support.fake_time import FakeTime
 from tooling.simulator.pacing import Pacer, SpeedError, parse_speed
-
-
-class FakeTime:
-    def __init__(self, start: float = 1000.0) -> None:
-        self.now = start
-        self.slept: list[float] = []
-
-    def clock(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.slept.append(seconds)
-        self.now += seconds
 
 
 def test_parse_speed():
