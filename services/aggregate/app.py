@@ -11,8 +11,9 @@ import faust
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from hotline.settings import StackSettings
-from services.aggregate import batches, metrics
+from services.aggregate import batches
 from services.aggregate.consumer import AggregateApp
+from services.aggregate.metrics import METRICS
 from services.aggregate.settings import AggregateSettings
 
 
@@ -47,13 +48,13 @@ def create_app(settings: AggregateSettings | None = None) -> faust.App:
     @app.page("/metrics")
     async def prometheus_metrics(web, request):
         # aiohttp wants the charset apart from the media type.
-        return web.bytes(generate_latest(metrics.REGISTRY), content_type=CONTENT_TYPE_LATEST.split(";")[0])
+        return web.bytes(generate_latest(METRICS.registry), content_type=CONTENT_TYPE_LATEST.split(";")[0])
 
     @app.on_partitions_assigned.connect
     async def on_assigned(sender, assigned, **kwargs):  # noqa: ANN001 - mode's signal signature
         # `assigned` is the whole new assignment (the group rebalances eagerly), not a delta.
-        metrics.ASSIGNED_PARTITIONS.set(len(assigned))
-        metrics.REBALANCES.inc()
+        METRICS.assigned_partitions.set(len(assigned))
+        METRICS.rebalances.inc()
 
     @app.page("/healthz")
     async def healthz(web, request):

@@ -34,8 +34,8 @@ from zoneinfo import ZoneInfo
 
 import faust
 
-from services.aggregate import metrics
 from services.aggregate.consumer import Acked, attach_sink
+from services.aggregate.metrics import METRICS
 from services.aggregate.prepare import Incoming, Prepared, prepare
 from services.aggregate.queues import Handoff, Inserted, Refresher
 from services.aggregate.settings import AggregateSettings
@@ -99,7 +99,7 @@ class Stages:
                 if stamp != self.ownership.epoch:
                     fetched = len(acks)
                     batch, acks = self.ownership.owned(batch, acks, stamp)  # not worth inserting
-                    metrics.REVOKED_DROPPED.inc(fetched - len(acks))
+                    METRICS.revoked_dropped.inc(fetched - len(acks))
                     if not batch:
                         continue
                 prepared = self.prepare(batch)
@@ -115,14 +115,14 @@ class Stages:
     async def refresh_loop(self) -> None:
         while True:
             calls, tickets, done = await self.refresher.take()
-            with metrics.FACTS_REFRESH_SECONDS.time():
+            with METRICS.facts_refresh.time():
                 await self._retrying("facts refresh", self._refresh_thread, self.refresh_facts, calls, tickets)
             for inserted in done:
                 acks = inserted.acks
                 if inserted.stamp != self.ownership.epoch:
                     _, acks = self.ownership.owned((), acks, inserted.stamp)
                     if len(acks) < len(inserted.acks):
-                        metrics.REVOKED_DROPPED.inc(len(inserted.acks) - len(acks))
+                        METRICS.revoked_dropped.inc(len(inserted.acks) - len(acks))
                         log.info("%d offsets of revoked partitions not acked: their new owner reads them again",
                                  len(inserted.acks) - len(acks))
                 if acks:
@@ -130,7 +130,7 @@ class Stages:
             self.settled(done)
 
     async def _insert(self, batch: list[Incoming], acks: list[Acked], stamp: int, prepared: Prepared) -> None:
-        with metrics.BATCH_INSERT_SECONDS.time():
+        with METRICS.batch_write.time():
             await self._retrying("insert", self._insert_thread, self.insert_rows, prepared, dedup_token(batch))
         await self.refresher.add(Inserted.of(batch, acks, prepared, stamp))
 
@@ -142,7 +142,7 @@ class Stages:
                 await loop.run_in_executor(executor, fn, *args)
                 return
             except StorageUnavailable as exc:
-                metrics.WRITE_RETRIES.inc()
+                METRICS.write_retries.inc()
                 log.warning("%s failed, retrying in %.1f s: %s", what, backoff, exc)
                 await asyncio.sleep(backoff)
                 backoff = min(backoff * 2, self.backoff_max_s)
@@ -186,14 +186,14 @@ class Progress:
             for key, offset in inserted.last_offsets.items():
                 if offset > last_offset.get(key, -1):
                     last_offset[key] = offset
-            metrics.BATCH_EVENTS.observe(inserted.events)
+            METRICS.batch_events.observe(inserted.events)
             for type_, n in inserted.accepted.items():
-                metrics.EVENTS_PROCESSED.labels(type_).inc(n)
+                METRICS.events_processed.labels(type_).inc(n)
             for reason, n in inserted.rejected.items():
-                metrics.EVENTS_REJECTED.labels(reason).inc(n)
+                METRICS.events_rejected.labels(reason).inc(n)
             if inserted.newest_ms:
                 self.newest_s = max(self.newest_s, inserted.newest_ms / 1000)
-                metrics.NEWEST_EVENT.set(self.newest_s)
+                METRICS.newest_event.set(self.newest_s)
         self.report_lag()
 
     def report_lag(self) -> None:
@@ -204,10 +204,10 @@ class Progress:
             if faust.types.TP(*tp) not in assigned:
                 del self.last_offset[tp]
                 self.end_offsets.pop(tp, None)
-                metrics.CONSUMER_LAG.remove(tp[0], str(tp[1]))
+                METRICS.consumer_lag.remove(tp[0], str(tp[1]))
         for key, offset in self.last_offset.items():
             if key in self.end_offsets:
-                metrics.CONSUMER_LAG.labels(key[0], str(key[1])).set(max(self.end_offsets[key] - offset - 1, 0))
+                METRICS.consumer_lag.labels(key[0], str(key[1])).set(max(self.end_offsets[key] - offset - 1, 0))
 
     async def refresh_end_offsets(self) -> None:
         """The assigned partitions' end offsets (ListOffsets), so the lag keeps growing while

@@ -72,18 +72,6 @@ class Metrics(ServiceMetrics):
 
 
 # One worker per process, and the Faust app is built without a place to hand an instance to, so
-# one process-wide instance (building it touches nothing outside its own registry). The names
-# below are the ones app.py and batches.py read; new code can use METRICS.<name>.
+# one process-wide instance (building it touches nothing outside its own registry); app.py and
+# batches.py read METRICS.<name>.
 METRICS = Metrics()
-REGISTRY = METRICS.registry
-EVENTS_PROCESSED = METRICS.events_processed
-EVENTS_REJECTED = METRICS.events_rejected
-BATCH_INSERT_SECONDS = METRICS.batch_write
-FACTS_REFRESH_SECONDS = METRICS.facts_refresh
-BATCH_EVENTS = METRICS.batch_events
-WRITE_RETRIES = METRICS.write_retries
-CONSUMER_LAG = METRICS.consumer_lag
-NEWEST_EVENT = METRICS.newest_event
-ASSIGNED_PARTITIONS = METRICS.assigned_partitions
-REBALANCES = METRICS.rebalances
-REVOKED_DROPPED = METRICS.revoked_dropped

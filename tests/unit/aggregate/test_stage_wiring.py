@@ -11,9 +11,9 @@ import threading
 
 from faust.types import TP
 
-from services.aggregate import metrics
 from services.aggregate.batches import Stages
 from services.aggregate.consumer import Acked
+from services.aggregate.metrics import METRICS
 from services.aggregate.prepare import Incoming, Prepared
 from services.aggregate.queues import Handoff, Refresher
 from services.aggregate.writer import StorageUnavailable
@@ -173,7 +173,7 @@ def test_each_batch_goes_prepare_dead_letters_insert_refresh_ack_in_order():
 
 
 def test_nothing_is_acked_while_clickhouse_refuses_the_insert_or_the_refresh():
-    retries = metrics.REGISTRY.get_sample_value("hotline_aggregate_write_retries_total") or 0
+    retries = METRICS.registry.get_sample_value("hotline_aggregate_write_retries_total") or 0
 
     async def run():
         rig = Rig()
@@ -187,7 +187,7 @@ def test_nothing_is_acked_while_clickhouse_refuses_the_insert_or_the_refresh():
     assert kinds[:7] == ["prepare", "insert failed", "insert failed", "insert",
                          "refresh failed", "refresh failed", "refresh"]
     assert kinds[7] == "ack" and rig.acked == [(0, 0), (0, 1), (0, 2)] and rig.acked_not_durable == []
-    assert metrics.REGISTRY.get_sample_value("hotline_aggregate_write_retries_total") == retries + 4
+    assert METRICS.registry.get_sample_value("hotline_aggregate_write_retries_total") == retries + 4
 
 
 def test_a_worker_stopped_mid_insert_acks_nothing():
@@ -245,7 +245,7 @@ def test_batches_queued_for_a_revoked_partition_are_neither_written_nor_acked():
 
 
 def dropped_offsets() -> float:
-    return metrics.REGISTRY.get_sample_value("hotline_aggregate_revoked_offsets_dropped_total")
+    return METRICS.registry.get_sample_value("hotline_aggregate_revoked_offsets_dropped_total")
 
 
 def test_a_revocation_drops_only_the_revoked_partitions_acks():

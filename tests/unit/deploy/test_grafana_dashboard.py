@@ -128,7 +128,7 @@ class CannedFacts:
 
 @pytest.fixture(scope="module")
 def exported() -> set[str]:
-    from services.aggregate.metrics import REGISTRY
+    from services.aggregate.metrics import Metrics as AggregateMetrics
     from services.api.live import LiveFigures
     from services.api.metrics import Metrics as ApiMetrics
     from services.api.report.figures import ServiceLevel
@@ -139,7 +139,8 @@ def exported() -> set[str]:
     live.snapshot = live.compute(NOW_MS)
     api = ApiMetrics()
     api.watch_live(live)
-    return (series_names(api.registry) | series_names(IngestMetrics().registry) | series_names(REGISTRY)
+    return (series_names(api.registry) | series_names(IngestMetrics().registry)
+            | series_names(AggregateMetrics().registry)
             | OUTSIDE_THE_CODE)
 
 
