@@ -42,7 +42,8 @@ def reachable(settings: KafkaSettings, timeout_ms: int = 2000) -> bool:
 
 
 def ensure_topics(settings: KafkaSettings) -> dict[str, int]:
-    """Create the platform's topics with explicit partition counts; returns name -> partitions.
+    """Create the platform's topics (KafkaSettings.all_topics: the event topics, the dead letters
+    and the alerts) with explicit partition counts; returns name -> partitions.
 
     Idempotent. A topic that already exists with another partition count is reported, not
     changed: repartitioning moves keys between partitions and must be a deliberate act.
@@ -61,7 +62,7 @@ def _partitions(client: KafkaAdminClient, settings: KafkaSettings, wait_s: float
     deadline = time.monotonic() + wait_s
     while True:
         # kafka-python 3 names the key "name", 2.x "topic".
-        found = {t.get("name", t.get("topic")): len(t["partitions"]) for t in client.describe_topics(list(settings.topics))}
+        found = {t.get("name", t.get("topic")): len(t["partitions"]) for t in client.describe_topics(list(settings.all_topics))}
         if all(found.values()) or time.monotonic() > deadline:
             return found
         time.sleep(0.1)
@@ -71,7 +72,7 @@ def _ensure_topics(settings: KafkaSettings) -> dict[str, int]:
     client = admin(settings)
     try:
         existing = set(client.list_topics())
-        for name in settings.topics:
+        for name in settings.all_topics:
             if name in existing:
                 continue
             try:

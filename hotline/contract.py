@@ -51,8 +51,21 @@ TICKET_TYPES: frozenset[str] = frozenset({
     "hotline.ticket.supervised",
     "hotline.ticket.evaluation_requested",
     "hotline.ticket.evaluated",
+    "hotline.ticket.returned",
 })
+# What producers send (and ingest accepts): the events of calls and tickets.
 EVENT_TYPES: frozenset[str] = CALL_TYPES | TICKET_TYPES
+# What the platform itself produces: the early warning's alerts (hotline.alert_events). They keep
+# the same contract, so consumers validate them like any event, but no producer may send one:
+# hotline.judge refuses them, so an alert can only come from the platform's detectors.
+ALERT_PREFIX = "hotline.alert."
+ALERT_TYPES: frozenset[str] = frozenset({
+    "hotline.alert.raised",
+    "hotline.alert.updated",
+    "hotline.alert.closed",
+})
+# Every type the contract describes (envelope.json's `type` enum and one data schema each).
+CONTRACT_TYPES: frozenset[str] = EVENT_TYPES | ALERT_TYPES
 
 SOURCE_OF_CHANNEL: Mapping[str, Source] = MappingProxyType({
     "phone": "phone",
@@ -89,7 +102,8 @@ _TYPE_NAMES = {
 
 
 def entity_of(event_type: str) -> Entity:
-    """`"call"` or `"ticket"`: which entity (and topic) an event type belongs to."""
+    """`"call"` or `"ticket"`: which entity (and topic) a producer's event type belongs to; an
+    alert type is neither (alerts are not folded into calls or tickets): ValueError."""
     if event_type in CALL_TYPES:
         return "call"
     if event_type in TICKET_TYPES:
@@ -126,7 +140,8 @@ def validate_event(obj: object) -> dict[str, Any]:
     as missing ("is required"). Returns the event itself, or a shallow copy without such attributes and with
     `data` = {} when `data` is absent and the type has no required data fields. Raises
     InvalidEvent listing every violation. Pure CPU, no IO after the first call (which loads the
-    schemas).
+    schemas). Every type of the contract passes here, the platform's alert types included; that
+    producers may not send those is hotline.judge's rule.
     """
     if not isinstance(obj, dict):
         raise InvalidEvent((Violation("", _NOT_AN_OBJECT),))
@@ -180,11 +195,11 @@ def _contract() -> tuple[_Schema, Mapping[str, _Schema]]:
     folder = schemas_root() / CONTRACT_VERSION
     envelope = json.loads((folder / "envelope.json").read_text(encoding="utf-8"))
     # A schemas folder from another release would silently shift what is accepted.
-    if set(envelope["properties"]["type"]["enum"]) != EVENT_TYPES:
-        raise RuntimeError(f"{folder / 'envelope.json'}: its types differ from EVENT_TYPES")
+    if set(envelope["properties"]["type"]["enum"]) != CONTRACT_TYPES:
+        raise RuntimeError(f"{folder / 'envelope.json'}: its types differ from CONTRACT_TYPES")
     data = {
         t: json.loads((folder / "data" / f"{t}.json").read_text(encoding="utf-8"))
-        for t in sorted(EVENT_TYPES)
+        for t in sorted(CONTRACT_TYPES)
     }
     return _compile(envelope, _fast_copy(envelope)), MappingProxyType({t: _compile(s) for t, s in data.items()})
 

@@ -5,6 +5,10 @@ on order, duplicates or lateness: earliest offered/created, earliest answer, lat
 handling = the handling event with the greatest (time, id), flags that only go up, counts of
 distinct (source, id). This module is the reference; the ClickHouse views in
 hotline/storage/migrations compute the same facts and tests hold them to it.
+
+An event type no fact reads (hotline.ticket.returned, a department sending the ticket back) only
+counts in `events`: a returned ticket's department, deadline and completion stay those of its
+latest dispatch.
 """
 
 from __future__ import annotations

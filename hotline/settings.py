@@ -85,6 +85,7 @@ class KafkaSettings(BaseSettings):
     topic_calls: str = "hotline.calls.v1"
     topic_tickets: str = "hotline.tickets.v1"
     topic_deadletter: str = "hotline.deadletter.v1"
+    topic_alerts: str = Field(default="hotline.alerts.v1", description="the platform's alert events (hotline.alert.*)")
     external: bool | None = Field(default=None, description="use an existing broker; default: host is not loopback")
 
     @model_validator(mode="after")
@@ -104,7 +105,13 @@ class KafkaSettings(BaseSettings):
 
     @property
     def topics(self) -> tuple[str, str, str]:
+        """The topics received events travel on (what ingest needs before it is ready)."""
         return (self.topic_calls, self.topic_tickets, self.topic_deadletter)
+
+    @property
+    def all_topics(self) -> tuple[str, ...]:
+        """Every topic the platform creates: those of `topics`, then the alerts topic."""
+        return (*self.topics, self.topic_alerts)
 
 
 class CitySettings(BaseSettings):

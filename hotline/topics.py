@@ -1,8 +1,9 @@
 """Which Kafka topic an event goes to, and under which key: the platform's one routing rule.
 
-Call types go to the calls topic; every other event goes to the tickets topic: the ticket types,
-and also what a producer publishing straight to Kafka may send with an unknown or malformed
-type (the aggregate dead-letters it from there). The key is the `subject`, so that every event
+Call types go to the calls topic, the platform's alert types (hotline.alert_events) to the alerts
+topic; every other event goes to the tickets topic: the ticket types, and also what a producer
+publishing straight to Kafka may send with an unknown or malformed type (the aggregate
+dead-letters it from there). The key is the `subject`, so that every event
 of one call or ticket lands on one partition, in order; an event without a usable subject gets
 no key. The names come from KafkaSettings (HOTLINE_KAFKA_TOPIC_*).
 
@@ -15,14 +16,18 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from hotline.contract import CALL_TYPES
+from hotline.contract import ALERT_TYPES, CALL_TYPES
 from hotline.settings import KafkaSettings
 
 
 def topic_of(event_type: object, kafka: KafkaSettings) -> str:
-    """The calls topic for a call type of the contract, else the tickets topic."""
-    if isinstance(event_type, str) and event_type in CALL_TYPES:
-        return kafka.topic_calls
+    """The calls topic for a call type of the contract, the alerts topic for an alert type, else
+    the tickets topic."""
+    if isinstance(event_type, str):
+        if event_type in CALL_TYPES:
+            return kafka.topic_calls
+        if event_type in ALERT_TYPES:
+            return kafka.topic_alerts
     return kafka.topic_tickets
 
 

@@ -14,7 +14,8 @@ or dispatched, never both):
   waited until its answer (or until it was abandoned or ended) and talked from answer to end;
 - a ticket answered online is handled by an online agent or specialist (`by`) and complete at
   that answer; a dispatched one is handled by the department of its last dispatch, with that
-  dispatch's deadline, and complete at its completion; on time when complete by the deadline
+  dispatch's deadline, and complete at its completion; a return (退单) between dispatches
+  changes none of that and is one more event; on time when complete by the deadline
   (or with none); its handling time is the working seconds from creation to completion;
 - the channel gives the source (phone; web and app: internet; 110: transfer_in), and 110 means
   from_110; counts are of events.
@@ -111,6 +112,15 @@ class Dispatch:
 
 
 @dataclass(frozen=True)
+class Return:
+    """The department sends the ticket back to the centre (hotline.ticket.returned)."""
+
+    at: Instant
+    department: str
+    reason: str = ""
+
+
+@dataclass(frozen=True)
 class Evaluation:
     at: Instant
     service_satisfied: bool | None = None
@@ -132,6 +142,7 @@ class Ticket:
     caller: str | None = None
     answered: tuple[Instant, str] | None = None  # (when, by: "agent" | "specialist"), online
     dispatches: tuple[Dispatch, ...] = ()
+    returns: tuple[Return, ...] = ()  # each after a dispatch; the centre dispatches again
     completed: Instant | None = None  # by the department, after its last dispatch
     supervised: tuple[Instant, ...] = ()
     evaluation_requested: tuple[Instant, ...] = ()
@@ -143,6 +154,8 @@ class Ticket:
             raise ValueError(f"{self.ticket_id}: answered online or dispatched, not both (no rule written for it)")
         if self.completed is not None and (not self.dispatches or self.completed < self.dispatches[-1].at):
             raise ValueError(f"{self.ticket_id}: a completion follows the last dispatch")
+        if self.returns and (not self.dispatches or min(r.at for r in self.returns) < self.dispatches[0].at):
+            raise ValueError(f"{self.ticket_id}: a return follows a dispatch")
         if any(d.deadline is not None and d.deadline.microsecond for d in self.dispatches):
             raise ValueError(f"{self.ticket_id}: a deadline is stated to the second")
         if self.channel not in SOURCE_OF_CHANNEL:
@@ -166,6 +179,9 @@ class Ticket:
             if d.deadline is not None:
                 data["deadline"] = d.deadline.isoformat(timespec="seconds")
             story.append(ev(t, "ticket.dispatched", d.at, data, self.source))
+        for r in self.returns:
+            back = {"department": r.department, **({"reason": r.reason} if r.reason else {})}
+            story.append(ev(t, "ticket.returned", r.at, back, self.source))
         if self.completed is not None:
             story.append(ev(t, "ticket.completed", self.completed, {}, self.source))
         story += [ev(t, "ticket.supervised", at, {}, self.source) for at in self.supervised]

@@ -17,6 +17,7 @@ def test_topics_exist_with_configured_partitions(kafka_settings):
         "hotline.calls.v1": 8,
         "hotline.tickets.v1": 8,
         "hotline.deadletter.v1": 8,
+        "hotline.alerts.v1": 8,
     }
 
 

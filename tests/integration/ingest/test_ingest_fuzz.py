@@ -48,6 +48,7 @@ VALID_DATA: dict[str, list[dict[str, Any]]] = {
     "hotline.ticket.supervised": [{"level": 2}],
     "hotline.ticket.evaluation_requested": [{}],
     "hotline.ticket.evaluated": [{"service_satisfied": False}],
+    "hotline.ticket.returned": [{"department": "市城管局"}],
 }
 assert set(VALID_DATA) == EVENT_TYPES
 

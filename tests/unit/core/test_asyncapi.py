@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 import yaml
 
-from hotline.contract import CALL_TYPES, EVENT_TYPES, TICKET_TYPES
+from hotline.contract import ALERT_TYPES, CALL_TYPES, CONTRACT_TYPES, TICKET_TYPES
 from hotline.settings import KafkaSettings
 from services.aggregate.settings import AggregateSettings
 
@@ -34,7 +34,7 @@ def default(model: type, name: str) -> Any:
     return model.model_fields[name].default
 
 
-TOPICS = {default(KafkaSettings, f"topic_{n}") for n in ("calls", "tickets", "deadletter")}
+TOPICS = {default(KafkaSettings, f"topic_{n}") for n in ("calls", "tickets", "deadletter", "alerts")}
 
 
 @pytest.fixture
@@ -109,9 +109,10 @@ def test_every_topic_is_one_the_settings_define(doc: dict[str, Any]) -> None:
 
 def test_ingest_sends_and_aggregate_receives(doc: dict[str, Any]) -> None:
     ops = {(o["action"], doc_ref(doc, o["channel"]["$ref"])["address"]) for o in doc["operations"].values()}
-    calls, tickets, deadletter = (default(KafkaSettings, f"topic_{n}") for n in ("calls", "tickets", "deadletter"))
+    calls, tickets, deadletter, alerts = (default(KafkaSettings, f"topic_{n}")
+                                          for n in ("calls", "tickets", "deadletter", "alerts"))
     assert ops == {("send", calls), ("send", tickets), ("send", deadletter),
-                   ("receive", calls), ("receive", tickets)}
+                   ("receive", calls), ("receive", tickets), ("send", alerts)}
     group = default(AggregateSettings, "app_id")
     for name, op in doc["operations"].items():
         if op["action"] == "receive":
@@ -124,8 +125,8 @@ def test_ingest_sends_and_aggregate_receives(doc: dict[str, Any]) -> None:
 
 def test_every_data_schema_has_a_message_that_refers_to_the_files(doc: dict[str, Any]) -> None:
     files = {p.stem for p in (SCHEMAS / "v1/data").glob("*.json")}
-    assert files == EVENT_TYPES
-    structured = {m["name"]: m for m in doc["components"]["messages"].values() if m["name"] in EVENT_TYPES}
+    assert files == CONTRACT_TYPES
+    structured = {m["name"]: m for m in doc["components"]["messages"].values() if m["name"] in CONTRACT_TYPES}
     assert set(structured) == files
     for event_type, message in structured.items():
         assert message["payload"]["schemaFormat"] == DRAFT_07
@@ -134,9 +135,9 @@ def test_every_data_schema_has_a_message_that_refers_to_the_files(doc: dict[str,
         assert specific["properties"] == {"type": {"const": event_type},
                                           "data": {"$ref": f"./v1/data/{event_type}.json"}}
         assert message["traits"] == [{"$ref": "#/components/messageTraits/structuredEvent"}]
-    for channel, types in (("calls", CALL_TYPES), ("tickets", TICKET_TYPES)):
+    for channel, types in (("calls", CALL_TYPES), ("tickets", TICKET_TYPES), ("alerts", ALERT_TYPES)):
         names = {doc_ref(doc, m["$ref"])["name"] for m in doc["channels"][channel]["messages"].values()}
-        assert names & EVENT_TYPES == types
+        assert names & CONTRACT_TYPES == types
 
 
 def test_binary_messages_cover_the_types_of_their_topic(doc: dict[str, Any]) -> None:

@@ -16,7 +16,7 @@ from jsonschema import Draft7Validator
 from hotline import contract
 from hotline.cloudevents import without_null_attributes
 from hotline.contract import (
-    CALL_TYPES, EVENT_TYPES, SOURCE_OF_CHANNEL, TICKET_TYPES, InvalidEvent, Violation,
+    CALL_TYPES, CONTRACT_TYPES, EVENT_TYPES, SOURCE_OF_CHANNEL, TICKET_TYPES, InvalidEvent, Violation,
     entity_of, validate_event,
 )
 
@@ -84,6 +84,7 @@ VALID_DATA: dict[str, list[dict[str, Any]]] = {
     "hotline.ticket.evaluated": [
         {}, {"service_satisfied": True, "resolution_satisfied": False},
     ],
+    "hotline.ticket.returned": [{"department": "市城管局"}, {"department": "市城管局", "reason": "不属本单位职责"}],
 }
 
 # (type, data, violation path, piece of the rule text)
@@ -132,6 +133,8 @@ INVALID_DATA: list[tuple[str, Any, str, str]] = [
      "category": "交通", "tags": "epidemic"}, "data.tags", "must be an array"),
     ("hotline.ticket.created", {"requester": "citizen", "channel": "web", "kind": "consult",
      "category": "交通", "tags": ["a", "b", ""]}, "data.tags[2]", "non-empty"),
+    ("hotline.ticket.returned", {}, "data.department", "is required"),
+    ("hotline.ticket.returned", {"department": ""}, "data.department", "non-empty"),
     ("hotline.ticket.answered", {}, "data.by", "is required"),
     ("hotline.ticket.answered", {"by": "robot"}, "data.by", '"agent", "specialist"'),
     ("hotline.ticket.dispatched", {"deadline": "2024-03-08T18:00:00Z"}, "data.department",
@@ -342,7 +345,8 @@ def test_schema_files_are_exactly_the_contract() -> None:
     # The event contract is v1/; report/ holds the report document's schema (services/api);
     # asyncapi.yaml describes the Kafka topics with $refs into v1/ (tests/unit/core/test_asyncapi.py).
     files = sorted(str(p.relative_to(SCHEMAS)) for p in (SCHEMAS / "v1").rglob("*") if p.is_file())
-    assert files == ["v1/data/" + t + ".json" for t in sorted(EVENT_TYPES)] + ["v1/envelope.json"]
+    # (the platform's alert types are exercised in test_returned_and_alert_types.py)
+    assert files == ["v1/data/" + t + ".json" for t in sorted(CONTRACT_TYPES)] + ["v1/envelope.json"]
     assert sorted(str(p.relative_to(SCHEMAS)) for p in SCHEMAS.rglob("*") if p.is_file()) == sorted(
         [*files, "report/v1/report.json", "asyncapi.yaml"])
     for name in files:
@@ -355,7 +359,7 @@ def test_schema_files_are_exactly_the_contract() -> None:
 def test_schemas_agree_with_the_constants() -> None:
     envelope = json.loads((SCHEMAS / "v1/envelope.json").read_text(encoding="utf-8"))
     created = json.loads((SCHEMAS / "v1/data/hotline.ticket.created.json").read_text(encoding="utf-8"))
-    assert set(envelope["properties"]["type"]["enum"]) == EVENT_TYPES
+    assert set(envelope["properties"]["type"]["enum"]) == CONTRACT_TYPES
     assert created["properties"]["channel"]["enum"] == list(SOURCE_OF_CHANNEL)
 
 
@@ -382,8 +386,9 @@ def test_types_and_entities() -> None:
     assert TICKET_TYPES == {"hotline.ticket.created", "hotline.ticket.answered",
                             "hotline.ticket.dispatched", "hotline.ticket.completed",
                             "hotline.ticket.transferred", "hotline.ticket.supervised",
-                            "hotline.ticket.evaluation_requested", "hotline.ticket.evaluated"}
-    assert EVENT_TYPES == CALL_TYPES | TICKET_TYPES and len(EVENT_TYPES) == 12
+                            "hotline.ticket.evaluation_requested", "hotline.ticket.evaluated",
+                            "hotline.ticket.returned"}
+    assert EVENT_TYPES == CALL_TYPES | TICKET_TYPES and len(EVENT_TYPES) == 13
     assert entity_of("hotline.call.ended") == "call"
     assert entity_of("hotline.ticket.evaluated") == "ticket"
     with pytest.raises(ValueError):

@@ -58,6 +58,7 @@ DATA: dict[str, dict[str, Any] | None] = {
     "hotline.ticket.supervised": {"level": 2},
     "hotline.ticket.evaluation_requested": None,
     "hotline.ticket.evaluated": {"service_satisfied": True, "resolution_satisfied": False},
+    "hotline.ticket.returned": {"department": "市城管局", "reason": "不属本单位职责"},
 }
 assert set(DATA) == EVENT_TYPES
 
