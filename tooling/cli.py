@@ -7,6 +7,7 @@ traceback.
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 
 from pydantic import ValidationError
@@ -110,7 +111,7 @@ def _cmd_compact(args: argparse.Namespace) -> int:
 
 def _cmd_simulate(args: argparse.Namespace) -> int:
     from hotline.settings import KafkaSettings
-    from tooling.simulator import demo, profile
+    from tooling.simulator import demo, inject, injections, profile
     from tooling.simulator.faults import FaultRates
     from tooling.simulator.pacing import parse_speed
     from tooling.simulator.period import PeriodError, between, month
@@ -138,6 +139,13 @@ def _cmd_simulate(args: argparse.Namespace) -> int:
     except PeriodError as exc:
         print(f"hotline simulate: {exc}", file=sys.stderr)
         return 2
+    try:
+        specs = [(text, inject.parse(text)) for text in args.inject or ()]
+        injected = injections.build(specs, doc, scale=args.scale, seed=args.seed,
+                                    with_previous=not args.no_previous, period=period)
+    except inject.InjectError as exc:
+        print(f"hotline simulate: {exc}", file=sys.stderr)
+        return 2
     faults = FaultRates.parse(args.faults) if args.faults else None
     sink = open_sink(args.to, url=settings.ingest_url, token=settings.ingest_token.get_secret_value(),
                      kafka=KafkaSettings(), path=args.out, batch_size=settings.batch_size,
@@ -148,13 +156,21 @@ def _cmd_simulate(args: argparse.Namespace) -> int:
         expected = int(estimate(doc, args.scale, False) * min(1.0, ((period.last - period.first).days + 1) / 365))
     progress = Progress(expected, tz=doc.get("timezone", "Asia/Shanghai"))
     result = simulate(doc, sink, scale=args.scale, seed=args.seed, with_previous=with_previous, faults=faults,
-                      speed=parse_speed(args.speed), progress=progress, period=period)
+                      speed=parse_speed(args.speed), progress=progress, period=period, injected=injected.events)
     say = demo.stderr
+    if args.truth:
+        with open(args.truth, "w", encoding="utf-8") as f:
+            json.dump(injected.document(), f, ensure_ascii=False, indent=1)
     years = ", ".join(f"{y}: {result.stats.tickets[y]:,} tickets and {result.stats.calls[y]:,} calls"
                       for y in sorted(result.stats.tickets))
     say(f"simulated {years}; {result.stats.events:,} distinct events; sent {result.sent:,} in "
         f"{result.wall_s:.1f} s ({result.events_per_s:,.0f} events/s); accepted {result.accepted:,}, "
         f"rejected {result.rejected:,}")
+    if specs:
+        say(f"injected {injected.tickets:,} tickets ({len(injected.events):,} events) of "
+            + ", ".join(t["kind"] for t in injected.truth)
+            + (f"; the truth is in {args.truth}" if args.truth else "")
+            + ("; the report now differs from the profile by them" if args.compare else ""))
     if result.faults:
         say("faults injected: " + ", ".join(f"{k} {v:,}" for k, v in sorted(result.faults.items())))
     for reason, n in result.reasons.most_common(6):
@@ -208,6 +224,12 @@ def build_parser() -> argparse.ArgumentParser:
     span.add_argument("--from", dest="from_", metavar="DATE", help="only calls and tickets starting on or after DATE")
     sim.add_argument("--until", metavar="DATE", help="... and on or before DATE (with --from or alone)")
     sim.add_argument("--no-previous", action="store_true", help="skip the previous year (no year-over-year)")
+    sim.add_argument("--inject", action="append", metavar="SPEC",
+                     help="add what the early warning must find (repeatable): "
+                          "surge:category=C,district=D,start=YYYY-MM-DDTHH:MM,hours=H,factor=F[,subcategory=S], "
+                          "cluster:subcategory=S,h3=CELL,start=...,days=N,tickets=T,callers=K, "
+                          "pingpong:count=N[,start=...] (docs/simulator.md)")
+    sim.add_argument("--truth", metavar="FILE", help="write what was injected (ticket ids, times, counts) as JSON")
     sim.add_argument("--wait", action="store_true", help="then wait until the facts hold every event")
     sim.add_argument("--compare", action="store_true",
                      help="then print the annual report side by side with the profile's figures (implies --wait)")

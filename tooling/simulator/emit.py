@@ -86,12 +86,22 @@ def ticket_events(clock: Clock, subject: str, t: Ticket, call_subject: str, dist
         created["district"] = district
     if t.tags:
         created["tags"] = list(t.tags)
+    if t.subcategory:
+        created["subcategory"] = t.subcategory
+    if t.location:
+        created["location"] = dict(t.location)
     out = [_event(clock, subject, 0, CREATED_SOURCE[t.channel], "ticket.created", t.created, created)]
     n = 1
     if t.to_110:
         out.append(_event(clock, subject, n, TICKET_SOURCE, "ticket.transferred", t.created + 60, {"to": "110"}))
         n += 1
     if t.handling == "department":
+        for d in t.detours:  # dispatches that came back (returns.py), before the final one
+            out.append(_event(clock, subject, n, TICKET_SOURCE, "ticket.dispatched", d.dispatched,
+                              {"department": d.department, "deadline": clock.iso(t.deadline)}))
+            out.append(_event(clock, subject, n + 1, TICKET_SOURCE, "ticket.returned", d.returned,
+                              {"department": d.department, "reason": d.reason}))
+            n += 2
         out.append(_event(clock, subject, n, TICKET_SOURCE, "ticket.dispatched", t.handled,
                           {"department": t.department, "deadline": clock.iso(t.deadline)}))
         n += 1

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import heapq
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -22,6 +22,7 @@ from hotline.calendar import DAY_S, for_timezone
 from tooling.simulator import calls as calls_mod
 from tooling.simulator import rhythm, tickets
 from tooling.simulator.apportion import apportion
+from tooling.simulator.details import Details
 from tooling.simulator.emit import Clock, call_events, ticket_events
 from tooling.simulator.period import Period
 from tooling.simulator.plan import Plan, build
@@ -50,10 +51,21 @@ def year_targets(doc: dict[str, Any], scale: float, with_previous: bool = True) 
 
 
 def generate(doc: dict[str, Any], *, scale: float = 1.0, seed: int = 1, with_previous: bool = True,
-             stats: Stats | None = None, period: Period | None = None) -> Iterator[Timed]:
+             stats: Stats | None = None, period: Period | None = None,
+             injected: Sequence[Timed] = ()) -> Iterator[Timed]:
     """The events of the profile's year (and the previous year first), in time order; with a
-    period, only those of the calls and tickets starting in it."""
+    period, only those of the calls and tickets starting in it. `injected` events (time-ordered,
+    injections.py) are merged in and counted in stats.events."""
     stats = stats if stats is not None else Stats()
+    stream = _ordinary(doc, scale, seed, with_previous, stats, period)
+    if not injected:
+        return stream
+    stats.events += len(injected)
+    return heapq.merge(stream, injected, key=lambda x: x[0])
+
+
+def _ordinary(doc: dict[str, Any], scale: float, seed: int, with_previous: bool, stats: Stats,
+              period: Period | None) -> Iterator[Timed]:
     heap: list[tuple[int, int, dict]] = []
     n = 0
     for t in year_targets(doc, scale, with_previous):
@@ -94,6 +106,8 @@ class _Year:
                                          c.out_longest_talk_s, calls_mod.TALK_LO["outbound"], "calls.outbound")
         self.handling = tickets.Handling(plan)
         self.callers = max(int(c.offered * CALLERS_PER_CALL), 1)
+        self.seed = seed
+        self.details = Details(self.cal, t.districts, t.departments)
 
     def days(self) -> Iterator[tuple[int, list[Timed]]]:
         t, rng = self.t, self.rng
@@ -108,9 +122,10 @@ class _Year:
             # Days outside the period are drawn all the same (the draws of the days after them
             # depend on it); only their events are not built.
             keep = self.period is None or day in self.period
-            yield start, self._day(start, offered[i], dialled[i], demands[i], keep)
+            yield start, self._day(start, offered[i], dialled[i], demands[i], keep, i)
 
-    def _day(self, start: int, offered: int, dialled: int, demands: int, keep: bool = True) -> list[Timed]:
+    def _day(self, start: int, offered: int, dialled: int, demands: int, keep: bool = True,
+             day: int = 0) -> list[Timed]:
         rng, plan, y = self.rng, self.plan, self.t.year
         inbound = calls_mod.inbound(rng, plan, self.waits, self.talks_in, start, offered)
         outbound = calls_mod.outbound(rng, plan, self.talks_out, start, dialled)
@@ -127,6 +142,10 @@ class _Year:
             self.calls += offered + dialled
             self.tickets += len(day_tickets)
             return out
+        # Subcategories, places and returns: from the day's own generators (details.py), after
+        # every draw of the year's generator, which they must not move.
+        self.details.apply(self.seed, y, day, day_tickets,
+                           [districts[int(p)] for p in picks] if picks is not None else [""] * len(day_tickets))
         for i in range(offered):
             out += call_events(self.clock, call_id(i), inbound, i, "talent" if i in talent else "12345",
                                f"1{3 + int(callers[i]) % 7}{int(callers[i]):09d}", f"A{int(agents[i]):03d}")

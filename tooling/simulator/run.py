@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import time
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -18,6 +19,7 @@ from tooling.simulator.pacing import Pacer
 from tooling.simulator.period import Period
 from tooling.simulator.progress import Progress
 from tooling.simulator.sinks import SendResult, Sink
+from tooling.simulator.stream import Timed
 
 EVENTS_PER_CALL, EVENTS_PER_TICKET = 3.0, 4.4  # for the progress bar's estimate only
 
@@ -44,11 +46,13 @@ def estimate(doc: dict[str, Any], scale: float, with_previous: bool) -> int:
 
 def simulate(doc: dict[str, Any], sink: Sink, *, scale: float = 1.0, seed: int = 1, with_previous: bool = True,
              faults: FaultRates | None = None, speed: float | None = None, batch: int = 5000,
-             progress: Progress | None = None, period: Period | None = None) -> RunResult:
-    """Send the whole simulated stream (only the period's calls and tickets, if given); returns
-    when the sink has answered every event."""
+             progress: Progress | None = None, period: Period | None = None,
+             injected: Sequence[Timed] = ()) -> RunResult:
+    """Send the whole simulated stream (only the period's calls and tickets, if given, and the
+    `injected` events, injections.py); returns when the sink has answered every event."""
     result = RunResult(Stats())
-    stream = generate(doc, scale=scale, seed=seed, with_previous=with_previous, stats=result.stats, period=period)
+    stream = generate(doc, scale=scale, seed=seed, with_previous=with_previous, stats=result.stats, period=period,
+                      injected=injected)
     injector = Faults(faults, seed) if faults is not None and faults.any else None
     if injector is not None:
         stream = injector.apply(stream)

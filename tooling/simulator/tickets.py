@@ -45,6 +45,10 @@ class Ticket:
     requests: list[int] = field(default_factory=list)
     evaluated: int = 0
     answers: str = ""
+    # Drawn apart from the published figures (details.py), none of which they change:
+    subcategory: str = ""
+    location: dict[str, str] | None = None  # {street, community, h3}
+    detours: list = field(default_factory=list)  # returns.Detour: dispatches that came back
 
 
 class Handling:
