@@ -21,6 +21,9 @@ command -v mvn >/dev/null || APT_PACKAGES+=(maven)
 # kcat (librdkafka, the client under most non-Java producers) publishes to the local broker in
 # tests/integration/ingest/test_kcat.py; wrk measures ingest from outside (bench/load.py).
 APT_PACKAGES+=(kcat wrk)
+# R's `surveillance` package holds the EARS C2 comparator of the early-warning detectors to the
+# reference implementation (tests/unit/alerts/test_ears_vs_r.py).
+APT_PACKAGES+=(r-cran-surveillance)
 
 missing=()
 for p in "${APT_PACKAGES[@]}"; do
