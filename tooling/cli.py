@@ -12,7 +12,7 @@ import sys
 
 from pydantic import ValidationError
 
-from tooling import cli_calendar
+from tooling import cli_alerts, cli_calendar
 from hotline.errors import HotlineError
 
 
@@ -208,6 +208,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("compact", help="merge the facts tables to one version per entity (the API also does, "
                    "every HOTLINE_API_COMPACT_EVERY_S)").set_defaults(func=_cmd_compact)
     cli_calendar.add_parser(sub)
+    cli_alerts.add_parser(sub)
     sim = sub.add_parser("simulate", help="generate a city-year of events from a profile and send them")
     sim.add_argument("--profile", default="huaian-2023",
                      help="a profile JSON file or a built-in name (huaian-2023, riverside-2023)")
