@@ -1,5 +1,5 @@
 # syntax=docker/dockerfile:1
-# One image for ingest, aggregate, api and the schema migrations (docker-compose.yml picks the
+# One image for ingest, aggregate, api, alerts and the schema migrations (docker-compose.yml picks the
 # command; the default applies the migrations).
 FROM python:3.11-slim
 

@@ -51,7 +51,7 @@ from bench.stages.measure_http import invalidate, live_load, summary, timed  # n
 BENCH_ENV = {
     "HOTLINE_STATE_DIR": str(REPO / ".state" / "bench-api"), "HOTLINE_CLICKHOUSE_PORT": "19400",
     "HOTLINE_CLICKHOUSE_HTTP_PORT": "18423", "HOTLINE_KAFKA_BOOTSTRAP_SERVERS": "127.0.0.1:19492",
-    "HOTLINE_INGEST_PORT": "18480", "HOTLINE_API_PORT": "18490", "HOTLINE_AGGREGATE_PORT": "16466",
+    "HOTLINE_INGEST_PORT": "18480", "HOTLINE_API_PORT": "18490", "HOTLINE_AGGREGATE_PORT": "16466", "HOTLINE_ALERTS_PORT": "18495",
     "HOTLINE_CLICKHOUSE_DATABASE": DATABASE, "HOTLINE_ENV": "development",
     # The benchmark compacts when it means to; the API's own round would blur the cold figures.
     "HOTLINE_API_COMPACT_EVERY_S": "0",

@@ -17,7 +17,7 @@ from tests.support.own_stack import own_stack
 
 PORTS = {"HOTLINE_CLICKHOUSE_PORT": "21500", "HOTLINE_CLICKHOUSE_HTTP_PORT": "21501",
          "HOTLINE_KAFKA_BOOTSTRAP_SERVERS": "127.0.0.1:21502", "HOTLINE_INGEST_PORT": "21503",
-         "HOTLINE_API_PORT": "21504", "HOTLINE_AGGREGATE_PORT": "21505",
+         "HOTLINE_API_PORT": "21504", "HOTLINE_AGGREGATE_PORT": "21505", "HOTLINE_ALERTS_PORT": "21506",
          # short, so the slow-loris tests take seconds (the services' default is 30 s)
          "HOTLINE_INGEST_READ_TIMEOUT_S": str(READ_TIMEOUT_S), "HOTLINE_API_READ_TIMEOUT_S": str(READ_TIMEOUT_S)}
 

@@ -27,12 +27,12 @@ SERVICES = ("clickhouse", "broker", "ingest", "aggregate", "api")
 
 
 def ports_from(base: int) -> dict[str, str]:
-    """Seven consecutive ports from `base` for one stack."""
+    """Eight consecutive ports from `base` for one stack."""
     return {
         "HOTLINE_CLICKHOUSE_PORT": str(base), "HOTLINE_CLICKHOUSE_HTTP_PORT": str(base + 1),
         "HOTLINE_KAFKA_BOOTSTRAP_SERVERS": f"127.0.0.1:{base + 2}", "HOTLINE_INGEST_PORT": str(base + 3),
         "HOTLINE_API_PORT": str(base + 4), "HOTLINE_AGGREGATE_PORT": str(base + 5),
-        "HOTLINE_BROKER_CONTROLLER_PORT": str(base + 6),
+        "HOTLINE_BROKER_CONTROLLER_PORT": str(base + 6), "HOTLINE_ALERTS_PORT": str(base + 7),
     }
 
 

@@ -51,6 +51,10 @@ SERVICES: tuple[ServiceSpec, ...] = (
         ("-m", "uvicorn", "services.api.app:app", "--host", "{host}", "--port", "{port}",
          "--http", "services.api.http:ApiHttp"),
     ),
+    ServiceSpec(
+        "alerts", "services.alerts.app", "services.alerts.settings:AlertsSettings",
+        ("-m", "uvicorn", "services.alerts.app:app", "--host", "{host}", "--port", "{port}"),
+    ),
 )
 
 

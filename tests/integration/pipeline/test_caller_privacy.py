@@ -41,7 +41,8 @@ pytestmark = [pytest.mark.stack, pytest.mark.kafka, pytest.mark.clickhouse]
 
 PORTS = {"HOTLINE_CLICKHOUSE_PORT": "20400", "HOTLINE_CLICKHOUSE_HTTP_PORT": "20423",
          "HOTLINE_KAFKA_BOOTSTRAP_SERVERS": "127.0.0.1:20492", "HOTLINE_INGEST_PORT": "20480",
-         "HOTLINE_API_PORT": "20490", "HOTLINE_AGGREGATE_PORT": "20466"}
+         "HOTLINE_API_PORT": "20490", "HOTLINE_AGGREGATE_PORT": "20466",
+         "HOTLINE_ALERTS_PORT": "20495"}
 PBX_TOKEN = "pbx-only-token-7Gh2Kq9Wm4Xz1Rt6"
 ENV = {**PORTS, "HOTLINE_INGEST_TOKENS": orjson.dumps({
     "dev-token": {"producer": "dev", "sources": ["/"]},

@@ -29,11 +29,12 @@ pytestmark = [pytest.mark.stack, pytest.mark.kafka, pytest.mark.clickhouse, pyte
 
 PORTS = {"HOTLINE_CLICKHOUSE_PORT": "19600", "HOTLINE_CLICKHOUSE_HTTP_PORT": "18623",
          "HOTLINE_KAFKA_BOOTSTRAP_SERVERS": "127.0.0.1:19692", "HOTLINE_INGEST_PORT": "18680",
-         "HOTLINE_API_PORT": "18690", "HOTLINE_AGGREGATE_PORT": "16666"}
+         "HOTLINE_API_PORT": "18690", "HOTLINE_AGGREGATE_PORT": "16666",
+         "HOTLINE_ALERTS_PORT": "18695"}
 PROM = "127.0.0.1:19690"
 TZ = ZoneInfo("Asia/Shanghai")
 JOBS = {"ingest": PORTS["HOTLINE_INGEST_PORT"], "aggregate": PORTS["HOTLINE_AGGREGATE_PORT"],
-        "api": PORTS["HOTLINE_API_PORT"]}
+        "api": PORTS["HOTLINE_API_PORT"], "alerts": PORTS["HOTLINE_ALERTS_PORT"]}
 
 
 def _binary(name: str) -> str:

@@ -29,7 +29,8 @@ pytestmark = [pytest.mark.stack, pytest.mark.kafka, pytest.mark.clickhouse]
 
 PORTS = {"HOTLINE_CLICKHOUSE_PORT": "19500", "HOTLINE_CLICKHOUSE_HTTP_PORT": "18523",
          "HOTLINE_KAFKA_BOOTSTRAP_SERVERS": "127.0.0.1:19592", "HOTLINE_INGEST_PORT": "18580",
-         "HOTLINE_API_PORT": "18590", "HOTLINE_AGGREGATE_PORT": "16566"}
+         "HOTLINE_API_PORT": "18590", "HOTLINE_AGGREGATE_PORT": "16566",
+         "HOTLINE_ALERTS_PORT": "18595"}
 FAULTS = FaultRates(duplicate=0.01, reorder=0.01, late=0.002, malformed=0.001)
 
 

@@ -15,7 +15,8 @@ pytestmark = pytest.mark.stack
 PORTS = {"HOTLINE_CLICKHOUSE_PORT": "29000", "HOTLINE_CLICKHOUSE_HTTP_PORT": "28123",
          "HOTLINE_KAFKA_BOOTSTRAP_SERVERS": "127.0.0.1:29092",
          # the services `up` starts once they are built, off their default ports
-         "HOTLINE_INGEST_PORT": "28080", "HOTLINE_API_PORT": "28090", "HOTLINE_AGGREGATE_PORT": "26066"}
+         "HOTLINE_INGEST_PORT": "28080", "HOTLINE_API_PORT": "28090", "HOTLINE_AGGREGATE_PORT": "26066",
+         "HOTLINE_ALERTS_PORT": "28095"}
 
 
 def pid_of(run_dir: Path, name: str) -> int:

@@ -32,16 +32,18 @@ GRAFANA_DATASOURCES = ROOT / "deploy/grafana/provisioning/datasources/prometheus
 GRAFANA_DASHBOARDS = ROOT / "deploy/grafana/provisioning/dashboards/hotline.yml"
 SCHEMA_FILE = Path(sys.prefix) / "share/compose-spec/compose-spec.json"
 
-SERVICES = {"kafka", "kafka-init", "clickhouse", "migrate", "ingest", "aggregate", "api", "prometheus", "grafana"}
-APP_SERVICES = ("migrate", "ingest", "aggregate", "api")
+SERVICES = {"kafka", "kafka-init", "clickhouse", "migrate", "ingest", "aggregate", "api", "alerts", "prometheus",
+            "grafana"}
+APP_SERVICES = ("migrate", "ingest", "aggregate", "api", "alerts")
 COMMANDS = {
     "migrate": "python -m hotline.storage migrate",
     # The slow-client protocol (408/431), as `hotline up` runs them (tooling/stack/services.py).
     "ingest": "uvicorn services.ingest.app:app --host 0.0.0.0 --port 8080 --http services.ingest.http:IngestHttp",
     "aggregate": "faust -A services.aggregate.app worker -l info --web-port 6066",
     "api": "uvicorn services.api.app:app --host 0.0.0.0 --port 8090 --http services.api.http:ApiHttp",
+    "alerts": "uvicorn services.alerts.app:app --host 0.0.0.0 --port 8095",
 }
-PORTS = {"ingest": 8080, "aggregate": 6066, "api": 8090, "prometheus": 9090, "grafana": 3000}
+PORTS = {"ingest": 8080, "aggregate": 6066, "api": 8090, "alerts": 8095, "prometheus": 9090, "grafana": 3000}
 APP_ENV = {
     "HOTLINE_KAFKA_BOOTSTRAP_SERVERS": "kafka:9092",
     "HOTLINE_KAFKA_EXTERNAL": "true",
@@ -234,7 +236,8 @@ def test_the_image_carries_the_runtime_only() -> None:
     runtime = {re.match(r"[A-Za-z0-9._-]+", spec).group(0).lower() for spec in project["dependencies"]}
     extras = {re.match(r"[A-Za-z0-9._-]+", spec).group(0).lower()
               for specs in project["optional-dependencies"].values() for spec in specs}
-    assert {"numpy", "pytest", "hypothesis", "chdb", "schemathesis", "import-linter"} <= extras
+    assert {"pytest", "hypothesis", "chdb", "schemathesis", "import-linter"} <= extras
+    assert "numpy" in runtime  # the alerts service's detectors compute with it
     assert not runtime & extras, f"tooling or test dependencies in the runtime: {sorted(runtime & extras)}"
 
 
@@ -264,7 +267,7 @@ def test_depends_on_conditions(services: dict) -> None:
 
     assert deps("kafka-init") == {"kafka": "service_healthy"}
     assert deps("migrate") == {"clickhouse": "service_healthy"}
-    for name in ("ingest", "aggregate", "api"):
+    for name in ("ingest", "aggregate", "api", "alerts"):
         assert deps(name) == {
             "kafka-init": "service_completed_successfully",
             "clickhouse": "service_healthy",
@@ -304,8 +307,8 @@ def test_kafka_init_creates_the_settings_topics(services: dict, clean_env: pytes
     script = command_text(services["kafka-init"])
     creates = [line for line in script.splitlines() if "--create" in line]
     topics = [re.search(r"--topic\s+(\S+)", line).group(1) for line in creates]
-    assert sorted(topics) == sorted(KafkaSettings().topics)
-    assert sorted(topics) == ["hotline.calls.v1", "hotline.deadletter.v1", "hotline.tickets.v1"]
+    assert sorted(topics) == sorted(KafkaSettings().all_topics)
+    assert sorted(topics) == ["hotline.alerts.v1", "hotline.calls.v1", "hotline.deadletter.v1", "hotline.tickets.v1"]
     for line in creates:
         assert "--if-not-exists" in line, line
         assert "--bootstrap-server kafka:9092" in line, line
@@ -387,6 +390,10 @@ def test_app_environment_builds_settings(services: dict, clean_env: pytest.Monke
 
     api = ApiSettings()
     assert (api.env, list(api.tokens)) == ("production", ["Zk3v9QmW2xR7tY1uP8sL4nB6cV0aJ5"])
+    from services.alerts.settings import AlertsSettings
+
+    alerts = AlertsSettings()
+    assert (alerts.kafka.topic_alerts, alerts.clickhouse.host, alerts.port) == ("hotline.alerts.v1", "clickhouse", 8095)
 
 
 def test_missing_password_is_an_error(services: dict) -> None:
@@ -411,6 +418,7 @@ def test_prometheus_scrapes_the_published_ports(services: dict) -> None:
         "ingest": ("/metrics", ["ingest:8080"]),
         "aggregate": ("/metrics", ["aggregate:6066"]),
         "api": ("/metrics", ["api:8090"]),
+        "alerts": ("/metrics", ["alerts:8095"]),
     }
     for _, targets in jobs.values():
         for target in targets:
