@@ -24,7 +24,7 @@ from services.api.live import LiveFigures
 from services.api.metrics import Metrics
 from services.api.report.figures import ServiceLevel
 from services.api.reporting import Reports
-from services.api.routes import calendar, data_shares, health, live, reports, supplied
+from services.api.routes import alerts, calendar, data_shares, health, live, reports, supplied
 from services.api.settings import ApiSettings
 from services.api.share_log import ShareLog
 
@@ -43,6 +43,8 @@ The figures of the 12345 hotline, computed from the event stream (definitions: d
   `sl_threshold_s` (30), `sl_denominator` (offered), `short_abandon_s` (0), `efficiency_scope` (all), `top_n` (5).
 * **Live** `GET /v1/live` — calls waiting, today's calls and tickets, open/overdue tickets, freshness,
   how far the working-day calendar reaches and how many handling times are pending.
+* **Early warning** `GET /v1/alerts?from=&to=[&kind=][&status=]`, `GET /v1/alerts/{id}` — surges,
+  concentrated demands and ping-pong tickets the alerts service detected, each episode in its newest state.
 * **Working-day calendar** `GET /v1/calendar`, `GET|PUT|DELETE /v1/calendar/{year}` — the year
   schedules (holidays, adjusted working days) operators supply when the library does not know a
   year yet; supplying one recomputes the handling times it makes computable.
@@ -101,7 +103,7 @@ def create_app(settings: ApiSettings | None = None) -> FastAPI:
     app = FastAPI(title="Hotline query API", version="1.0.0", description=DESCRIPTION, lifespan=lifespan)
     errors.install(app, metrics)
     app.add_middleware(RequestMetrics, duration=metrics.request_duration, labels=route_labels)
-    for module in (reports, data_shares, supplied, calendar, live, health):
+    for module in (reports, data_shares, supplied, calendar, live, alerts, health):
         app.include_router(module.router)
     return app
 

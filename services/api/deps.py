@@ -58,6 +58,7 @@ SupplierDep = Annotated[Reader, Depends(scoped("supply"))]
 LiveReaderDep = Annotated[Reader, Depends(city_wide("the live figures"))]
 SuppliedReaderDep = Annotated[Reader, Depends(city_wide("the supplied figures"))]
 SharesReaderDep = Annotated[Reader, Depends(city_wide("the data-share table"))]
+AlertsReaderDep = Annotated[Reader, Depends(city_wide("the early-warning alerts"))]
 
 
 def known_parameters(*names: str) -> Callable[..., Coroutine[Any, Any, None]]:

@@ -129,6 +129,7 @@ class CannedFacts:
 @pytest.fixture(scope="module")
 def exported() -> set[str]:
     from services.aggregate.metrics import Metrics as AggregateMetrics
+    from services.alerts.metrics import Metrics as AlertsMetrics
     from services.api.live import LiveFigures
     from services.api.metrics import Metrics as ApiMetrics
     from services.api.report.figures import ServiceLevel
@@ -140,7 +141,7 @@ def exported() -> set[str]:
     api = ApiMetrics()
     api.watch_live(live)
     return (series_names(api.registry) | series_names(IngestMetrics().registry)
-            | series_names(AggregateMetrics().registry)
+            | series_names(AggregateMetrics().registry) | series_names(AlertsMetrics().registry)
             | OUTSIDE_THE_CODE)
 
 
