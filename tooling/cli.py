@@ -130,6 +130,12 @@ def _cmd_simulate(args: argparse.Namespace) -> int:
     if args.to == "file" and not args.out:
         print("hotline simulate: --to file needs --out PATH (.ndjson, .ndjson.gz, or - for stdout)", file=sys.stderr)
         return 2
+    if args.injected_only and not args.inject:
+        print("hotline simulate: --injected-only needs at least one --inject", file=sys.stderr)
+        return 2
+    if args.injected_only and (args.wait or args.compare):
+        print("hotline simulate: --injected-only cannot --wait or --compare (use hotline alerts --wait)", file=sys.stderr)
+        return 2
     if (args.wait or args.compare) and args.to == "file":
         print("hotline simulate: --wait and --compare need --to http or kafka", file=sys.stderr)
         return 2
@@ -156,7 +162,8 @@ def _cmd_simulate(args: argparse.Namespace) -> int:
         expected = int(estimate(doc, args.scale, False) * min(1.0, ((period.last - period.first).days + 1) / 365))
     progress = Progress(expected, tz=doc.get("timezone", "Asia/Shanghai"))
     result = simulate(doc, sink, scale=args.scale, seed=args.seed, with_previous=with_previous, faults=faults,
-                      speed=parse_speed(args.speed), progress=progress, period=period, injected=injected.events)
+                      speed=parse_speed(args.speed), progress=progress, period=period, injected=injected.events,
+                      injected_only=args.injected_only)
     say = demo.stderr
     if args.truth:
         with open(args.truth, "w", encoding="utf-8") as f:
@@ -231,6 +238,8 @@ def build_parser() -> argparse.ArgumentParser:
                           "cluster:subcategory=S,h3=CELL,start=...,days=N,tickets=T,callers=K, "
                           "pingpong:count=N[,start=...] (docs/simulator.md)")
     sim.add_argument("--truth", metavar="FILE", help="write what was injected (ticket ids, times, counts) as JSON")
+    sim.add_argument("--injected-only", action="store_true",
+                     help="send only the injected events (into a year already sent with the same options)")
     sim.add_argument("--wait", action="store_true", help="then wait until the facts hold every event")
     sim.add_argument("--compare", action="store_true",
                      help="then print the annual report side by side with the profile's figures (implies --wait)")

@@ -47,12 +47,17 @@ def estimate(doc: dict[str, Any], scale: float, with_previous: bool) -> int:
 def simulate(doc: dict[str, Any], sink: Sink, *, scale: float = 1.0, seed: int = 1, with_previous: bool = True,
              faults: FaultRates | None = None, speed: float | None = None, batch: int = 5000,
              progress: Progress | None = None, period: Period | None = None,
-             injected: Sequence[Timed] = ()) -> RunResult:
+             injected: Sequence[Timed] = (), injected_only: bool = False) -> RunResult:
     """Send the whole simulated stream (only the period's calls and tickets, if given, and the
-    `injected` events, injections.py); returns when the sink has answered every event."""
+    `injected` events, injections.py), or with `injected_only` the injected events alone (added
+    to a year already sent); returns when the sink has answered every event."""
     result = RunResult(Stats())
-    stream = generate(doc, scale=scale, seed=seed, with_previous=with_previous, stats=result.stats, period=period,
-                      injected=injected)
+    if injected_only:
+        stream = iter(sorted(injected, key=lambda timed: timed[0]))
+        result.stats.events = len(injected)
+    else:
+        stream = generate(doc, scale=scale, seed=seed, with_previous=with_previous, stats=result.stats,
+                          period=period, injected=injected)
     injector = Faults(faults, seed) if faults is not None and faults.any else None
     if injector is not None:
         stream = injector.apply(stream)
