@@ -85,10 +85,18 @@ def rebuild(db: ParamExecutor, database: str, tz: str, entity: Entity) -> None:
 
 
 def refold_state(db: ParamExecutor, database: str, entity: Entity) -> None:
-    """Re-fold `<entity>_state` from the raw archive, using the view's own SELECT (read from
-    system.tables, so the fold is written down once, in its migration). Idempotent: the state is
-    a lattice, folding an event again changes nothing; use it after a view was (re)created."""
-    view = f"{entity}_state_mv"
+    """Re-fold `<entity>_state` from the raw archive, using the view's own SELECT. Idempotent:
+    the state is a lattice, folding an event again changes nothing; use it after a view was
+    (re)created."""
+    fill_from_view(db, database, f"{entity}_state")
+
+
+def fill_from_view(db: ParamExecutor, database: str, table: str) -> None:
+    """Insert into `table` what its materialized view `<table>_mv` selects from the tables it
+    reads, with the view's own SELECT (read from system.tables, so the SELECT is written down
+    once, in its migration): the rows the view would have written for data stored before it
+    existed. Safe to repeat only for tables whose engine folds a row written twice away."""
+    view = f"{table}_mv"
     rows = db.execute(
         "SELECT create_table_query FROM system.tables WHERE database = %(db)s AND name = %(name)s",
         {"db": database, "name": view},
@@ -99,4 +107,4 @@ def refold_state(db: ParamExecutor, database: str, entity: Entity) -> None:
     at = ddl.find(" AS SELECT ")
     if at < 0:
         raise LookupError(f"cannot find the SELECT of {database}.{view}")
-    db.execute(f"INSERT INTO {database}.{entity}_state {ddl[at + 4:]}")
+    db.execute(f"INSERT INTO {database}.{table} {ddl[at + 4:]}")

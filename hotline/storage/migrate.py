@@ -10,7 +10,9 @@ applied migration is allowed.
 
 A line `-- then: refold <entity>_state` makes the runner re-fold that state table from the raw
 archive after the file's statements, with the view's own SELECT (hotline.storage.facts.refold_state),
-so a migration that remakes a state table does not write its fold a second time.
+so a migration that remakes a state table does not write its fold a second time. A line
+`-- then: fill <table> from its view` does the same for any table a new materialized view
+`<table>_mv` fills (hotline.storage.facts.fill_from_view): the events stored before the view.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from hotline.errors import MigrationError
 
 _FILE = re.compile(r"^(\d{4})_([a-z0-9_]+)\.sql$")
 _REFOLD = re.compile(r"^-- then: refold (call|ticket)_state$", re.MULTILINE)
+_FILL = re.compile(r"^-- then: fill ([a-z][a-z0-9_]*) from its view$", re.MULTILINE)
 # sha256 of whole files as released before their comments were reworded (December 2026).
 _WHOLE_FILE_BEFORE_REWORDING = {
     1: ("469d0c4b2c9b600eaa93d978513a97bbe165d60c035149316807c8b9f6bac0ee",),
@@ -49,7 +52,7 @@ class Migration:
     @property
     def checksum(self) -> str:
         """sha256 of what the file does: its lines without the `--` comments (directives kept)."""
-        kept = [ln for ln in self.sql.splitlines() if not ln.lstrip().startswith("--") or _REFOLD.match(ln)]
+        kept = [ln for ln in self.sql.splitlines() if not ln.lstrip().startswith("--") or _REFOLD.match(ln) or _FILL.match(ln)]
         return hashlib.sha256("\n".join(kept).encode()).hexdigest()
 
     def recorded_as(self, checksum: str) -> bool:
@@ -65,6 +68,11 @@ class Migration:
     def refolds(self) -> list[str]:
         """The entities whose state the file asks to re-fold once its statements ran."""
         return [m.group(1) for m in _REFOLD.finditer(self.sql)]
+
+    @property
+    def fills(self) -> list[str]:
+        """Tables named by `-- then: fill <table> from its view` lines."""
+        return [m.group(1) for m in _FILL.finditer(self.sql)]
 
     def statements(self, database: str) -> list[str]:
         text = string.Template(self.sql).substitute(database=database)
@@ -121,6 +129,10 @@ def migrate(db: Executor, database: str) -> list[Migration]:
             from hotline.storage.facts import refold_state  # facts imports nothing from here
 
             refold_state(db, database, entity)  # type: ignore[arg-type] - the client takes params too
+        for table in m.fills:
+            from hotline.storage.facts import fill_from_view
+
+            fill_from_view(db, database, table)  # type: ignore[arg-type] - the client takes params too
         # INSERT … SELECT, not an inline INSERT … VALUES (which hangs clickhouse-driver); the
         # values are our own integers, file names and hex digests, never user input.
         db.execute(

@@ -49,11 +49,20 @@ def broker_listens(kafka: KafkaSettings, timeout_s: float = 1.0) -> bool:
     return False
 
 
-class Loop:
-    """Runs `cycle` every `every_s` until stopped; never raises out of a round."""
+def rest_s(every_s: float, took_s: float, rest_ratio: float) -> float:
+    """How long to wait after a round that took `took_s`: until `every_s` after its start, and at
+    least `rest_ratio` × `took_s`."""
+    return max(every_s - took_s, rest_ratio * took_s, 0.05)
 
-    def __init__(self, cycle: Cycle, metrics: Metrics, every_s: float) -> None:
-        self.cycle, self.metrics, self.every_s = cycle, metrics, every_s
+
+class Loop:
+    """Runs `cycle` every `every_s` until stopped; never raises out of a round. After a round that
+    took d seconds it rests at least `rest_ratio` × d: a backfill makes every cycle long, and the
+    detector must not take the cores the pipeline needs to catch up (at most 1 / (1 + ratio) of
+    one core)."""
+
+    def __init__(self, cycle: Cycle, metrics: Metrics, every_s: float, rest_ratio: float = 1.0) -> None:
+        self.cycle, self.metrics, self.every_s, self.rest_ratio = cycle, metrics, every_s, rest_ratio
         self.last_error: str | None = None
         self._task: asyncio.Task | None = None
 
@@ -80,7 +89,7 @@ class Loop:
         while True:
             started = time.monotonic()
             await self.round()
-            await asyncio.sleep(max(self.every_s - (time.monotonic() - started), 0.05))
+            await asyncio.sleep(rest_s(self.every_s, time.monotonic() - started, self.rest_ratio))
 
     def start(self) -> None:
         self._task = asyncio.create_task(self.run(), name="alerts-cycle")
@@ -104,7 +113,7 @@ def create_app(settings: AlertsSettings | None = None) -> FastAPI:
         storage, probe = Storage(s.clickhouse), Storage(s.clickhouse)
         publisher = Publisher(s.kafka, tz, s.publish_timeout_s)
         cycle = Cycle(s, Reader(storage), AlertStore(storage, tz, s.detector), publisher, metrics)
-        loop = Loop(cycle, metrics, s.every_s)
+        loop = Loop(cycle, metrics, s.every_s, s.rest_ratio)
         app.state.settings, app.state.probe, app.state.loop = s, probe, loop
         loop.start()
         log.info("alerts ready: a cycle every %g s on %s, publishing on %s", s.every_s, s.clickhouse.database,

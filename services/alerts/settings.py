@@ -40,6 +40,8 @@ class AlertsSettings(BaseSettings):
     detector: str = Field(
         default="alerts", pattern=r"^[a-z][a-z0-9_-]{0,31}$",
         description="the name its progress is kept under (alerts_progress); replicas share one name")
+    rest_ratio: float = Field(default=1.0, ge=0, le=100,
+                              description="after a cycle of d seconds, rest at least this × d (a backfill's long cycles leave the cores to the pipeline)")
     live_days: int = Field(default=3, ge=1, le=60, description="the live range: the last days up to the watermark, recomputed every cycle")
     max_backfill_days: int = Field(
         default=400, ge=1, le=3660,

@@ -16,11 +16,12 @@
 -- as in the facts (hotline/fold.py); two at the same millisecond leave either. Duplicates of one
 -- event give identical rows. Until a merge, read with FINAL.
 --
--- The view first, then the one-time copy of the creations already stored: an event inserted in
--- between is written by both, which the table folds away. The runner records this migration
--- only once every statement succeeded, so it is applied once; should it ever run twice (a crash
--- before the record, two migration jobs at once) the copy writes the same rows again, with the
--- same version, and nothing changes for a reader.
+-- The view first, then the one-time copy of the creations already stored (the runner's `fill`
+-- directive, with the view's own SELECT): an event inserted in between is written by both, which
+-- the table folds away. The runner records this migration only once every statement and the copy
+-- succeeded, so it is applied once; should it ever run twice (a crash before the record, two
+-- migration jobs at once) the copy writes the same rows again, with the same version, and nothing
+-- changes for a reader.
 CREATE TABLE IF NOT EXISTS ${database}.ticket_places
 (
     ticket_id   String,
@@ -59,21 +60,5 @@ FROM ${database}.events
 WHERE entity = 'ticket' AND type = 'hotline.ticket.created'
     AND (street != '' OR community != '' OR h3 != '');
 
-INSERT INTO ${database}.ticket_places
-SELECT
-    subject AS ticket_id,
-    time_ms AS created_ms,
-    local_date AS day,
-    visitParamExtractString(data, 'kind') AS kind,
-    visitParamExtractString(data, 'category') AS category,
-    visitParamExtractString(data, 'subcategory') AS subcategory,
-    visitParamExtractString(data, 'district') AS district,
-    visitParamExtractString(visitParamExtractRaw(data, 'location'), 'street') AS street,
-    visitParamExtractString(visitParamExtractRaw(data, 'location'), 'community') AS community,
-    visitParamExtractString(visitParamExtractRaw(data, 'location'), 'h3') AS h3,
-    visitParamExtractString(data, 'call_id') AS call_id,
-    visitParamExtractString(data, 'caller_hash') AS caller_hash,
-    toUInt64(toInt64(1000000000000000) - time_ms) AS version
-FROM ${database}.events
-WHERE entity = 'ticket' AND type = 'hotline.ticket.created'
-    AND (street != '' OR community != '' OR h3 != '');
+-- The creations stored before the view existed, with the view's own SELECT.
+-- then: fill ticket_places from its view

@@ -42,3 +42,13 @@ def test_clickhouse_away_is_not_ready_and_every_failed_cycle_is_counted():
         body = ready.json()
         assert body["status"] == "not ready" and len(body["problems"]) == 2
         assert body["last_cycle_error"].startswith("StorageUnavailable")
+
+
+
+def test_the_loop_rests_in_proportion_to_a_long_cycle():
+    from services.alerts.app import rest_s
+
+    assert rest_s(5.0, 1.0, 1.0) == 4.0  # a short cycle: the next one 5 s after this one started
+    assert rest_s(5.0, 6.0, 1.0) == 6.0  # a backfill's 6 s cycle: rest 6 s, half a core at most
+    assert rest_s(1.0, 3.0, 2.0) == 6.0
+    assert rest_s(5.0, 5.0, 0.0) == 0.05

@@ -58,6 +58,23 @@ def test_a_refold_line_reruns_the_views_select_after_the_statements(monkeypatch)
     assert db.statements[drop + 2] == "INSERT INTO city.ticket_state SELECT 1 AS k FROM e"
 
 
+def test_a_fill_line_copies_what_a_new_view_would_have_written(monkeypatch):
+    sql = "CREATE MATERIALIZED VIEW IF NOT EXISTS ${database}.places_mv TO ${database}.places AS SELECT 1;\n" \
+          "-- then: fill places from its view\n"
+    m = Migration(3, "places", sql)
+    assert m.fills == ["places"] and m.refolds == []
+    # the directive is part of what the checksum covers; a comment is not
+    assert m.checksum != Migration(3, "places", sql.replace("-- then: fill places from its view", "-- x")).checksum
+    shipped = available()
+    monkeypatch.setattr("hotline.storage.migrate.available",
+                        lambda: [*shipped, Migration(len(shipped) + 1, "places", sql)])
+    db = Recorder([(v.version, v.checksum) for v in shipped])
+    migrate(db, "city")
+    view = db.statements.index("CREATE MATERIALIZED VIEW IF NOT EXISTS city.places_mv TO city.places AS SELECT 1")
+    assert db.statements[view + 1].startswith("SELECT create_table_query FROM system.tables")
+    assert db.statements[view + 2] == "INSERT INTO city.places SELECT 1 AS k FROM e"
+
+
 def test_applied_database_is_a_noop():
     db = Recorder([(m.version, m.checksum) for m in available()])
     assert migrate(db, "hotline") == []
