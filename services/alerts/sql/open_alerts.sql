@@ -4,12 +4,6 @@
 -- since then) and can be updated or closed. An older open episode does not pull the range back
 -- (a cluster that left its detector's horizon while open stays as stored): cycles stay bounded.
 SELECT kind, count() AS open, minIf(started_ms, started_ms >= %(since_ms)s) AS oldest_started_ms
-FROM
-(
-    SELECT id, argMax(kind, version) AS kind, argMax(status, version) AS status,
-           argMax(started_ms, version) AS started_ms
-    FROM ${database}.alerts
-    GROUP BY id
-)
+FROM ${database}.alerts_latest
 WHERE status = 'open'
 GROUP BY kind
