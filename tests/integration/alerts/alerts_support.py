@@ -20,6 +20,7 @@ from collections.abc import Iterator
 from zoneinfo import ZoneInfo
 
 import h3
+import orjson
 from kafka import KafkaAdminClient
 from prometheus_client.parser import text_string_to_metric_families
 
@@ -30,6 +31,8 @@ from hotline.storage.client import connect
 from hotline.storage.migrate import migrate
 from services.aggregate.settings import AggregateSettings
 from services.alerts.settings import AlertsSettings
+from tests.integration.ingest.ingest_support import read_topic
+from tests.support.pipeline import produce
 from tests.support.waiting import eventually
 from tooling.stack.process import tail
 from tooling.stack.services import SERVICES, LocalService
@@ -196,6 +199,27 @@ class Isolated:
                                 interval_s=0.25, ignoring=(OSError,), what=f"the alerts evaluated up to {watermark_ms}")
         eventually(probe, until=lambda got: got[1] > skipped, timeout_s=60, interval_s=0.25, ignoring=(OSError,),
                    what="a cycle with nothing left to do")
+
+    def send_live(self, events: list[dict]) -> None:
+        """The stream in time order (batches_by_hour), each batch stored before the next is sent."""
+        sent = 0
+        for batch in batches_by_hour(events, quiet_until=BURST_DAY):
+            produce(self.kafka, batch)
+            sent += len(batch)
+            self.wait_stored(sent)
+
+    def assert_each_alert_once(self, kinds: set[str]) -> None:
+        """Every episode stored once (one newest state per id), of exactly `kinds`, and raised
+        once on the alerts topic after dropping repeated event ids (what a consumer does)."""
+        db = self.clickhouse.database
+        [(distinct, final)] = self.db.execute(f"SELECT uniqExact(id), (SELECT count() FROM {db}.alerts FINAL) "
+                                              f"FROM {db}.alerts")
+        assert distinct == final
+        rows = self.alert_rows()
+        assert {kind for _, kind, *_ in rows} == kinds
+        published = [orjson.loads(r.value) for r in read_topic(self.kafka, self.kafka.topic_alerts, since_ms=0)]
+        raised = {e["id"]: e for e in published if e["type"] == "hotline.alert.raised"}
+        assert sorted(e["subject"] for e in raised.values()) == sorted(row[0] for row in rows)
 
     def alert_rows(self, database: str | None = None) -> list[tuple]:
         """(id, kind, series, started_ms, detected_ms, status, observed) of every stored alert, newest state."""

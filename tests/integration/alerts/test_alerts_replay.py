@@ -25,9 +25,8 @@ from services.alerts.publish import Publisher
 from services.alerts.reader import Reader, Storage
 from services.alerts.settings import AlertsSettings
 from services.alerts.store import AlertStore
-from tests.integration.alerts.alerts_support import BURST_DAY, TZ, Isolated, batches_by_hour, epoch_ms, story
+from tests.integration.alerts.alerts_support import TZ, Isolated, epoch_ms, story
 from tests.integration.ingest.ingest_support import read_topic
-from tests.support.pipeline import produce
 
 pytestmark = [pytest.mark.kafka, pytest.mark.clickhouse]
 
@@ -70,11 +69,7 @@ def test_live_and_backfill_give_the_same_alerts(local_stack):
     last_ms = max(epoch_ms(e["time"]) for e in events)
     backfill_db, backfill_topic = f"alerts_{run}_backfill", f"{run}.backfill.alerts"
     with Isolated(local_stack, run) as env:
-        sent = 0
-        for batch in batches_by_hour(events, quiet_until=BURST_DAY):
-            produce(env.kafka, batch)
-            sent += len(batch)
-            env.wait_stored(sent)
+        env.send_live(events)
         env.wait_done(last_ms)
         live = env.alert_rows()
         live_events = [orjson.loads(r.value) for r in read_topic(env.kafka, env.kafka.topic_alerts, since_ms=0)]

@@ -9,15 +9,10 @@ from __future__ import annotations
 import dataclasses
 import uuid
 
-import orjson
 import pytest
 
 from services.alerts.settings import AlertsSettings
-from tests.integration.alerts.alerts_support import (
-    ALERTS_SPEC, BURST_DAY, Isolated, _Service, batches_by_hour, epoch_ms, free_port, story,
-)
-from tests.integration.ingest.ingest_support import read_topic
-from tests.support.pipeline import produce
+from tests.integration.alerts.alerts_support import ALERTS_SPEC, Isolated, _Service, epoch_ms, free_port, story
 from tests.support.waiting import eventually
 
 pytestmark = [pytest.mark.kafka, pytest.mark.clickhouse]
@@ -33,11 +28,7 @@ def test_two_instances_store_and_raise_each_alert_once(local_stack):
                           {**env.env, "HOTLINE_ALERTS_PORT": str(port)}, AlertsSettings(port=port))
         second.start()
         try:
-            sent = 0
-            for batch in batches_by_hour(events, quiet_until=BURST_DAY):
-                produce(env.kafka, batch)
-                sent += len(batch)
-                env.wait_stored(sent)
+            env.send_live(events)
             env.wait_done(last_ms)
 
             def second_watermark() -> float:
@@ -53,12 +44,4 @@ def test_two_instances_store_and_raise_each_alert_once(local_stack):
         finally:
             second.stop()
 
-        db = env.clickhouse.database
-        [(distinct, final)] = env.db.execute(f"SELECT uniqExact(id), (SELECT count() FROM {db}.alerts FINAL) "
-                                             f"FROM {db}.alerts")
-        assert distinct == final
-        ids = {row[0] for row in env.alert_rows()}
-        assert {kind for _, kind, *_ in env.alert_rows()} == {"surge", "cluster", "pingpong"}
-        published = [orjson.loads(r.value) for r in read_topic(env.kafka, env.kafka.topic_alerts, since_ms=0)]
-        raised = {e["id"]: e for e in published if e["type"] == "hotline.alert.raised"}  # dedup by event id
-        assert sorted(e["subject"] for e in raised.values()) == sorted(ids)  # one raised per alert, none missing
+        env.assert_each_alert_once({"surge", "cluster", "pingpong"})
