@@ -74,7 +74,9 @@ def _places(db, database: str) -> list[tuple[str, ...]]:
     return [tuple(str(v) for v in r) for r in rows]
 
 
-def _run(db, database: str, monkeypatch: pytest.MonkeyPatch) -> None:
+def _run(db, database: str, monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, ...]]:
+    """Migrate up to 0009, store old events, migrate 0010 (its copy), store new ones (its view),
+    copy again; checks each step and returns the places in the end."""
     every = available()
     assert every[-1].version >= 10
     monkeypatch.setattr(migrate_module, "available", lambda: [m for m in every if m.version < 10])
@@ -95,14 +97,14 @@ def _run(db, database: str, monkeypatch: pytest.MonkeyPatch) -> None:
     places = next(m for m in every if m.version == 10)
     assert places.fills == ["ticket_places"]
     fill_from_view(db, database, "ticket_places")
-    assert _places(db, database) == _expected("new") + _expected("old")
+    return _places(db, database)
 
 
 @pytest.mark.clickhouse
 def test_ticket_places_on_clickhouse_18(clickhouse, monkeypatch):
     database = f"places_{uuid.uuid4().hex[:12]}"
     try:
-        _run(clickhouse, database, monkeypatch)
+        assert _run(clickhouse, database, monkeypatch) == _expected("new") + _expected("old")
     finally:
         clickhouse.execute(f"DROP DATABASE IF EXISTS {database}")
 
@@ -110,6 +112,6 @@ def test_ticket_places_on_clickhouse_18(clickhouse, monkeypatch):
 def test_ticket_places_on_a_current_engine(chdb_engine, monkeypatch):
     chdb_engine.execute("DROP DATABASE IF EXISTS places")
     try:
-        _run(chdb_engine, "places", monkeypatch)
+        assert _run(chdb_engine, "places", monkeypatch) == _expected("new") + _expected("old")
     finally:
         chdb_engine.execute("DROP DATABASE IF EXISTS places")
