@@ -68,6 +68,7 @@ from services.api.facts_reader import FactsReader, _sql  # noqa: E402
 from services.api.live import Clock, LiveFigures, call_params  # noqa: E402
 from services.api.report import assemble  # noqa: E402
 from services.api.report.assemble import ReportParams  # noqa: E402
+from services.api.report.coverage import assess  # noqa: E402
 from services.api.report.figures import ServiceLevel  # noqa: E402
 from services.api.report.period import Period  # noqa: E402
 
@@ -118,10 +119,12 @@ def query_times(reader: FactsReader, repeat: int) -> dict:
     out["report_cubes_concurrent"] = summary(timed(lambda: reader.report_cubes(year, prev, sl), repeat))
     cubes = reader.report_cubes(year, prev, sl)
     params, doc = ReportParams(), {}
+    coverage = assess(year, reader.coverage(), dt.date.today())
 
     def build() -> None:
         doc.update(assemble.report(kind="annual", city="淮安市", timezone="Asia/Shanghai", period=year,
-                                   previous=prev, cubes=cubes, params=params, supplied=None, generated_at="x"))
+                                   previous=prev, cubes=cubes, params=params, supplied=None, generated_at="x",
+                                   coverage=coverage))
     out["assemble_python"] = summary(timed(build, repeat))
     out["orjson_dumps"] = summary(timed(lambda: orjson.dumps(doc), repeat))
     out["document_check"] = {

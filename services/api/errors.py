@@ -15,6 +15,7 @@ from hotline.web.problems import (  # noqa: F401 - the service's error vocabular
 
 from hotline import errors as core
 from services.api.metrics import Metrics
+from services.api.report.errors import NoData as ReportNoData
 from services.api.report.errors import ReportQueryError
 from services.api.report.errors import UnknownTable as ReportUnknownTable
 from services.api.share_log import ShareNotLogged
@@ -32,6 +33,13 @@ class Forbidden(RequestError):
 
 class UnknownTable(RequestError):
     status, slug, title = 404, "unknown-table", "No such report table"
+
+
+class NoData(RequestError):
+    """The answer to report.errors.NoData: `first_day` / `last_day` (null when none) say which days
+    the platform holds, for a program to pick a period it can answer."""
+
+    status, slug, title = 404, "no-data", "The platform holds no events in this period"
 
 
 class PayloadTooLarge(RequestError):
@@ -57,13 +65,19 @@ def _parameter(exc: RequestValidationError) -> InvalidParameter:
 
 def install(app: FastAPI, metrics: Metrics) -> None:
     """The shared problem handlers, plus the core's typed errors turned into their answers:
-    a report parameter that cannot be answered (4xx naming it), ClickHouse not answering (503)."""
+    a report parameter that cannot be answered (4xx naming it), a period without events (404
+    naming the days held), ClickHouse not answering (503)."""
     problems.install(app, log, internal_detail="internal error", on_validation=_parameter)
 
     async def on_query_error(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, ReportQueryError)
         cls = UnknownTable if isinstance(exc, ReportUnknownTable) else InvalidParameter
         return problem_response(cls(str(exc), parameter=exc.parameter), request.url.path)
+
+    async def on_no_data(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, ReportNoData)
+        held = {"first_day": exc.first_day, "last_day": exc.last_day}
+        return problem_response(NoData(str(exc), **{k: d and d.isoformat() for k, d in held.items()}), request.url.path)
 
     async def on_storage_error(request: Request, exc: Exception) -> Response:
         metrics.storage_errors.inc()
@@ -77,6 +91,7 @@ def install(app: FastAPI, metrics: Metrics) -> None:
         return problem_response(StorageUnavailableProblem(str(exc), headers={"Retry-After": "5"}), request.url.path)
 
     app.add_exception_handler(ReportQueryError, on_query_error)
+    app.add_exception_handler(ReportNoData, on_no_data)
     app.add_exception_handler(core.StorageUnavailable, on_storage_error)
     app.add_exception_handler(ShareNotLogged, on_share_not_logged)
 

@@ -31,6 +31,7 @@ from hotline.storage.client import connect
 from services.api.report.assemble import (
     CALL_DIMS, CATEGORY_DIMS, DEPARTMENT_DIMS, TAG_DIMS, TICKET_DIMS, Cubes,
 )
+from services.api.report.coverage import Coverage
 from services.api.report.cube import Cube
 from services.api.report.figures import ServiceLevel
 from services.api.report.period import Period
@@ -57,6 +58,7 @@ class FactsReader:
         for _ in range(pool_size):
             self._pool.put(connect(settings))
         self._threads = ThreadPoolExecutor(pool_size, thread_name_prefix="facts")
+        self._coverage: tuple[int, Coverage] | None = None  # (all_changes, the days held then)
 
     @contextmanager
     def _client(self) -> Iterator[Client]:
@@ -138,6 +140,23 @@ class FactsReader:
     @staticmethod
     def _no_calls(*_: Any) -> list[dict[str, Any]]:
         return []
+
+    def coverage(self) -> Coverage:
+        """The first and last local day the platform holds events for (coverage.sql).
+
+        Asked on every report request and never stale: the days are remembered only under the
+        count of every facts refresh (all_changes.sql), read first, so what is remembered is at
+        least as new as the count it is kept under, and a count that moved reads the days
+        again. A finished year's report then pays about a millisecond for it, not the scan of
+        both facts tables."""
+        changes = int(self.rows("all_changes", {})[0]["changes"] or 0)
+        memo = self._coverage
+        if memo is not None and memo[0] == changes:
+            return memo[1]
+        row = self.rows("coverage", {})[0]
+        held = Coverage(row["first"], row["last"]) if row["parts"] else Coverage(None, None)
+        self._coverage = (changes, held)
+        return held
 
     def changes(self, period: Period, previous: Period | None) -> tuple[int, int]:
         """The validator of cached answers about `period` (0005_report_support.sql)."""

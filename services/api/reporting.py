@@ -1,8 +1,11 @@
-"""Reports and series on request: validator, cache, cube queries, assembly, rendering.
+"""Reports and series on request: coverage, validator, cache, cube queries, assembly, rendering.
 
 Blocking (routes run it in a worker thread). The validator is read before the figures, so an
 answer cached under it can only be older than the facts it was computed from, never newer:
 a refresh that lands meanwhile moves the validator and the next request recomputes.
+
+The days the platform holds (report/coverage.py) are read before the cache on every request:
+they move when events of a new day arrive, which the validator of an older period does not see.
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ import threading
 import time
 from dataclasses import dataclass, replace
 from typing import Any, Literal
+from zoneinfo import ZoneInfo
 
 import orjson
 
@@ -20,6 +24,7 @@ from services.api.facts_reader import FactsReader
 from services.api.metrics import Metrics
 from services.api.report import assemble, series
 from services.api.report.assemble import ReportParams
+from services.api.report.coverage import assess
 from services.api.report.errors import UnknownTable
 from services.api.report.period import Period
 
@@ -45,7 +50,7 @@ class Answer:
 class Reports:
     def __init__(self, reader: FactsReader, cache: AnswerCache, metrics: Metrics, city: str, timezone: str):
         self.reader, self.cache, self.metrics = reader, cache, metrics
-        self.city, self.timezone = city, timezone
+        self.city, self.timezone, self.zone = city, timezone, ZoneInfo(timezone)
         self._computing: dict[tuple, threading.Lock] = {}
         self._locks = threading.Lock()
 
@@ -58,17 +63,26 @@ class Reports:
     def report(self, kind: str, period: Period, params: ReportParams, fmt: Format,
                table: str | None = None, department: str | None = None) -> Answer:
         """The report (or one table of it); with `department`, that department's report, cached
-        apart from the city's and from every other department's."""
+        apart from the city's and from every other department's.
+
+        NoData (a 404) when the platform holds no event in the period: checked first, on the
+        city's days for a department too (a department without tickets in days the platform
+        holds has zeros, and they are true). The coverage is part of the cache keys, so an
+        answer is never served with the days and note of an earlier state: a finished period
+        is computed again once after the last day held moved (once a day in operation: one
+        cold report, about a second for a city-year), and one document stays the single
+        source of every format."""
         if table is not None:
             self._check_table(table)
+        coverage = assess(period, self.reader.coverage(), dt.datetime.now(self.zone).date())
         previous = period.previous()
         validator = self.reader.changes(period, previous)
-        key = ("report", kind, period, params, fmt, table, department)
+        key = ("report", kind, period, params, fmt, table, department, tuple(coverage.items()))
         hit = self.cache.get(key, validator)
         self.metrics.report_cache.labels("hit" if hit else "miss").inc()
         if hit is not None:
             return replace(hit, cached=True)
-        doc = self._document(kind, period, previous, params, validator, department)
+        doc = self._document(kind, period, previous, params, validator, department, coverage)
         # Not the department's name: a Content-Disposition filename must be Latin-1.
         stem = self._stem(kind, period) + ("-department" if department else "")
         answer = replace(self._render(doc, fmt, table, stem), tickets=doc["demands"]["rows"]["all"]["total"])
@@ -83,18 +97,18 @@ class Reports:
             raise UnknownTable("table", f"unknown table; the tables are {', '.join(TABLE_NAMES)}")
 
     def _document(self, kind: str, period: Period, previous: Period | None, params: ReportParams,
-                  validator: tuple[int, int], department: str | None) -> dict[str, Any]:
+                  validator: tuple[int, int], department: str | None, coverage: dict[str, Any]) -> dict[str, Any]:
         # The document itself is cached too: the other formats of one report reuse it.
-        key = ("document", kind, period, params, department)
+        key = ("document", kind, period, params, department, tuple(coverage.items()))
         with self._single_flight(key):
             doc = self.cache.get(key, validator)
             if doc is None:
-                doc = self._compute(kind, period, previous, params, department)
+                doc = self._compute(kind, period, previous, params, department, coverage)
                 self.cache.put(key, validator, doc)
         return doc
 
     def _compute(self, kind: str, period: Period, previous: Period | None, params: ReportParams,
-                 department: str | None) -> dict[str, Any]:
+                 department: str | None, coverage: dict[str, Any]) -> dict[str, Any]:
         started = time.perf_counter()
         cubes = self.reader.report_cubes(period, previous, params.service_level, department)
         supplied = None
@@ -106,7 +120,8 @@ class Reports:
         doc = assemble.report(
             kind=kind, city=self.city, timezone=self.timezone, period=period, previous=previous,
             cubes=cubes, params=params, supplied=supplied,
-            generated_at=dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"), department=department,
+            generated_at=dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"), coverage=coverage,
+            department=department,
         )
         self.metrics.report_compute.labels(kind).observe(time.perf_counter() - started)
         return doc

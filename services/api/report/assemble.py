@@ -165,11 +165,15 @@ def rounded(tree: Any, digits: int | None = None) -> Any:
 
 def report(
     *, kind: str, city: str, timezone: str, period: Period, previous: Period | None, cubes: Cubes,
-    params: ReportParams, supplied: dict[str, Any] | None, generated_at: str, department: str | None = None,
+    params: ReportParams, supplied: dict[str, Any] | None, generated_at: str, coverage: dict[str, Any],
+    department: str | None = None,
 ) -> dict[str, Any]:
     """The report document. With `department` it is that department's share: its tickets only,
     no calls table and no call columns in the monthly series, never supplied figures (both are
-    the city's, not the department's tickets), and a `department` key saying whose it is."""
+    the city's, not the department's tickets), and a `department` key saying whose it is.
+    `coverage` (report/coverage.py assess) says which days the platform holds and whether the
+    period's figures are complete; a comparison period without events has `has_data: false`
+    and no `yoy_pct` anywhere, never a fall of 100 %."""
     now, then = cubes.period(1), cubes.period(0)
     has_previous = previous is not None and not then.empty()
     with_calls = department is None
@@ -190,6 +194,7 @@ def report(
                    "previous": {**previous.as_dict(), "has_data": has_previous} if previous else None},
         "parameters": params.as_dict(),
         "generated_at": generated_at,
+        "coverage": coverage,
     })
     out = {**head, **body, "monthly": monthly(cubes, params.service_level, with_calls)}
     if supplied is not None:

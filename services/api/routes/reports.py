@@ -28,6 +28,9 @@ _PROBLEMS = {
     403: {"description": "the token lacks the read scope, or is a department's and asked for city-wide data"},
     503: {"description": "ClickHouse did not answer (or a department's share could not be logged); retry"},
 }
+# A period without any event is no report of zeros (services/api/report/coverage.py).
+_NO_DATA = ("`no-data`: the platform holds no event (call or ticket) in the period; `detail`, `first_day` "
+            "and `last_day` say which days it holds (null when none yet)")
 _FORMATS = {200: {"content": {
     "application/json": {}, "application/zip": {}, "text/csv": {}, "text/html": {},
     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {}},
@@ -67,7 +70,7 @@ def _response(a: Answer) -> Response:
 CITY_TABLES = {"calls": "the calls table (话务服务)", "supplied": "the supplied figures (报送数据)"}
 
 
-async def _deliver(c: Components, reader: Reader, answer: Answer, route: str, period: Period, fmt: str,
+async def deliver(c: Components, reader: Reader, answer: Answer, route: str, period: Period, fmt: str,
                    table: str | None = None) -> Response:
     """The answer, after logging it when it goes to a department: ShareNotLogged (a 503) keeps
     a share that could not be logged from being made."""
@@ -83,22 +86,23 @@ async def _deliver(c: Components, reader: Reader, answer: Answer, route: str, pe
     description="Every event-derived table of the published annual reports, with year-over-year against "
     "the previous year when the platform holds it, the monthly series and the report builder's supplied "
     "figures (marked). JSON keys follow report-huaian-2023.json. `format=csv` answers a zip with one CSV "
-    "per table; `xlsx` a workbook with one sheet per table; `html` a printable page.",
-    responses={**_FORMATS, **_PROBLEMS},
+    "per table; `xlsx` a workbook with one sheet per table; `html` a printable page. `coverage` says which "
+    "days the platform holds and whether the year's figures are complete (with a note when not).",
+    responses={**_FORMATS, **_PROBLEMS, 404: {"description": _NO_DATA}},
     dependencies=[Depends(known_parameters("format", *CHOICES))],
 )
 async def annual(year: YearPath, c: ComponentsDep, reader: ReaderDep, params: ParamsDep,
                  format: Format = "json") -> Response:
     period = Period.year(year)
     answer = await run_in_threadpool(c.reports.report, "annual", period, params, format, None, reader.department)
-    return await _deliver(c, reader, answer, "annual", period, format)
+    return await deliver(c, reader, answer, "annual", period, format)
 
 
 @router.get(
     "/reports/annual/{year}/tables/{table}", summary="One table of the annual report",
     description="`table` is one of demands, calls, talent_line, linkage_110, efficiency, top_departments, "
     "top_categories, maishangyi_tags, monthly, supplied.",
-    responses={**_PROBLEMS, 404: {"description": "unknown table"}},
+    responses={**_PROBLEMS, 404: {"description": f"`unknown-table`; or {_NO_DATA}"}},
     dependencies=[Depends(known_parameters("format", *CHOICES))],
 )
 async def annual_table(year: YearPath, table: str, c: ComponentsDep, reader: ReaderDep, params: ParamsDep,
@@ -108,14 +112,16 @@ async def annual_table(year: YearPath, table: str, c: ComponentsDep, reader: Rea
                         "is city-wide data, not that department's tickets")
     period = Period.year(year)
     answer = await run_in_threadpool(c.reports.report, "annual", period, params, format, table, reader.department)
-    return await _deliver(c, reader, answer, "annual_table", period, format, table)
+    return await deliver(c, reader, answer, "annual_table", period, format, table)
 
 
 @router.get(
     "/reports/period", summary="The same report for any date range",
     description="`from` and `to` are local dates, both included. Year-over-year compares the same dates a "
-    "year earlier (periods of at most a year).",
-    responses={**_FORMATS, **_PROBLEMS},
+    "year earlier (periods of at most a year). `coverage.complete` is false, with a note saying which days "
+    "are covered, when the range starts before the first day the platform holds, ends after its last, or "
+    "has not ended.",
+    responses={**_FORMATS, **_PROBLEMS, 404: {"description": _NO_DATA}},
     dependencies=[Depends(known_parameters("from", "to", "format", *CHOICES))],
 )
 async def period_report(
@@ -126,7 +132,7 @@ async def period_report(
 ) -> Response:
     period = Period.between(start, end)
     answer = await run_in_threadpool(c.reports.report, "period", period, params, format, None, reader.department)
-    return await _deliver(c, reader, answer, "period", period, format)
+    return await deliver(c, reader, answer, "period", period, format)
 
 
 @router.get(
@@ -143,4 +149,4 @@ async def series(
 ) -> Response:
     period = Period.between(start, end, MAX_SERIES_DAYS)
     answer = await run_in_threadpool(c.reports.series, period, interval, params, reader.department)
-    return await _deliver(c, reader, answer, "series", period, "json")
+    return await deliver(c, reader, answer, "series", period, "json")

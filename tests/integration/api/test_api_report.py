@@ -20,6 +20,7 @@ pytestmark = pytest.mark.clickhouse
 
 DB = "hotline_report_test"
 COMPACT_DB = "hotline_report_compact_test"
+COVERAGE_DB = "hotline_report_coverage_test"
 AUTH = {"Authorization": "Bearer dev-token"}
 
 
@@ -187,6 +188,86 @@ def test_a_period_without_a_previous_year(api):
     assert r["period"]["previous"] == {"from": "2022-03-01", "to": "2022-03-31", "has_data": False}
     assert r["demands"]["rows"]["all"]["total"] == 1 and "yoy_pct" not in r["demands"]
     assert (r["calls"]["inbound"]["offered"], r["calls"]["inbound"]["service_level_30s_pct"]) == (4, 25.0)
+
+
+def test_a_year_without_events_is_404_naming_the_days_held(api):
+    # The event set's first day: 10 May 2022 (P1, Q1); its last: 31 December 2023 (C6, T3). T3's
+    # late evaluation (1 March 2024) is an event of a ticket created in 2023: no day of its own.
+    for path in ("/v1/reports/annual/2031", "/v1/reports/annual/2031/tables/demands"):
+        r = api.get(path, headers=AUTH)
+        assert (r.status_code, r.headers["content-type"]) == (404, "application/problem+json"), r.text
+        assert r.json() == {
+            "type": "urn:hotline:problem:no-data", "title": "The platform holds no events in this period",
+            "status": 404, "instance": path, "first_day": "2022-05-10", "last_day": "2023-12-31",
+            "detail": "no events for 2031-01-01..2031-12-31; the platform holds events from 2022-05-10 to 2023-12-31"}
+    r = api.get("/v1/reports/period", params={"from": "2021-01-01", "to": "2022-05-09", "format": "xlsx"}, headers=AUTH)
+    assert r.status_code == 404 and r.json()["detail"] == (
+        "no events for 2021-01-01..2022-05-09; the platform holds events from 2022-05-10 to 2023-12-31")
+
+
+def test_coverage_of_a_covered_year_and_of_a_year_where_the_data_begins(api):
+    assert report(api)["coverage"] == {
+        "first_day": "2022-05-10", "last_day": "2023-12-31", "complete": True, "note": None}
+    r = api.get("/v1/reports/annual/2022", headers=AUTH)
+    assert r.status_code == 200, r.text
+    doc = r.json()
+    assert doc["coverage"] == {"first_day": "2022-05-10", "last_day": "2023-12-31", "complete": False,
+                               "note": "本期数据不完整：平台持有 2022-05-10 至 2022-12-31 的事件，此前的数字是未知而不是零。"}
+    # 2021 holds no events: no comparison, never a fall of 100 %.
+    assert doc["period"]["previous"] == {"from": "2021-01-01", "to": "2021-12-31", "has_data": False}
+    assert doc["demands"]["rows"]["all"]["total"] == 4 and "yoy_pct" not in doc["demands"]  # Q1-Q4
+
+
+def test_a_period_running_past_the_last_day_held_says_so(api):
+    r = api.get("/v1/reports/period", params={"from": "2023-07-01", "to": "2024-06-30"}, headers=AUTH)
+    assert r.status_code == 200, r.text
+    doc = r.json()
+    assert doc["coverage"] == {"first_day": "2022-05-10", "last_day": "2023-12-31", "complete": False,
+                               "note": "本期数据不完整：平台持有 2023-07-01 至 2023-12-31 的事件，此后的数字是未知而不是零。"}
+    # T7 (1 Jul), T8, T2, T9, T3 (31 Dec); a year earlier Q3, Q4, T10, T1, T4, T5, T6.
+    assert doc["demands"]["rows"]["all"]["total"] == 5 and doc["period"]["previous"]["has_data"] is True
+
+
+def test_a_department_is_checked_against_the_days_the_city_holds(ch_settings):
+    token = "ndrc-token-2e6a0c4f8b1d5e9a3c7f"
+    tokens = {"dev-token": {"reader": "dev"}, token: {"reader": "ndrc", "department": "市发改委"}}
+    with TestClient(create_app(ApiSettings(clickhouse=ch_settings, tokens=tokens))) as client:
+        ndrc = {"Authorization": f"Bearer {token}"}
+        r = client.get("/v1/reports/annual/2031", headers=ndrc)
+        assert (r.status_code, r.json()["type"]) == (404, "urn:hotline:problem:no-data")
+        # 市发改委 holds no ticket of 2023 (T9 ended at 市市场监管局): zeros on days the city holds are true.
+        r = client.get("/v1/reports/annual/2023", headers=ndrc)
+        assert r.status_code == 200, r.text
+        assert r.json()["demands"]["rows"]["all"]["total"] == 0 and r.json()["coverage"]["complete"] is True
+
+
+def test_cached_answers_follow_the_days_held(local_stack):
+    """On a database of its own: a ticket of a new day moves the last day held. Neither the
+    2023 report's validator (no day of 2022-2023 changed) nor the cache may keep the old days."""
+    settings = fresh_database(COVERAGE_DB)
+    write(settings, CALLS + TICKETS)
+    with TestClient(create_app(ApiSettings(clickhouse=settings))) as client:
+        def get(path: str, **params) -> tuple[str, dict]:
+            r = client.get(path, params=params, headers=AUTH)
+            assert r.status_code == 200, r.text
+            return r.headers["x-cache"], r.json()["coverage"]
+
+        span = {"from": "2023-07-01", "to": "2024-06-30"}
+        assert get("/v1/reports/annual/2023")[0] == "miss" and get("/v1/reports/annual/2023")[0] == "hit"
+        assert get("/v1/reports/period", **span)[1]["last_day"] == "2023-12-31"
+        assert client.get("/v1/reports/annual/2024", headers=AUTH).status_code == 404
+        created = {"requester": "citizen", "channel": "phone", "kind": "consult", "category": "民生保障"}
+        write(settings, [{"specversion": "1.0", "id": "rep-cov-1", "source": "/crm/main",
+                          "type": "hotline.ticket.created", "time": "2024-01-10T09:00:00+08:00",
+                          "subject": "rt-N1", "data": created}], offset=30_000)
+        assert get("/v1/reports/annual/2023") == (
+            "miss", {"first_day": "2022-05-10", "last_day": "2024-01-10", "complete": True, "note": None})
+        assert get("/v1/reports/period", **span) == ("miss", {
+            "first_day": "2022-05-10", "last_day": "2024-01-10", "complete": False,
+            "note": "本期数据不完整：平台持有 2023-07-01 至 2024-01-10 的事件，此后的数字是未知而不是零。"})
+        r = client.get("/v1/reports/annual/2024", headers=AUTH)
+        assert r.status_code == 200 and r.json()["demands"]["rows"]["all"]["total"] == 1
+        assert r.json()["coverage"]["note"] == "本期数据不完整：平台持有 2024-01-01 至 2024-01-10 的事件，此后的数字是未知而不是零。"
 
 
 def test_weekly_series(api):

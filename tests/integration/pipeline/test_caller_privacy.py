@@ -165,8 +165,6 @@ def send_everything(t: Traffic) -> int:
                          ("/v1/reports/annual/2024", {"top_n": shapes(21)[3]})):
         r = t.get(path, params)
         assert r.status_code == 400, r.text
-    r = t.get("/v1/reports/annual/2024", {})
-    assert r.status_code == 200
     return 1 + 4 + 1 + 1 + 1
 
 
@@ -229,6 +227,9 @@ def test_no_caller_number_in_clear_anywhere():
                   "(SELECT count() FROM hotline.ticket_facts FINAL WHERE ticket_id LIKE '%{r}%') FORMAT TabSeparated")
         eventually(lambda: count(http, folded.format(r=RUN)), until=lambda n: n >= accepted, timeout_s=60,
                    interval_s=0.5, what=f"the facts of the {accepted} accepted entities")
+        # A report of the calls sent, once they are facts (before, 2024 holds no event: a 404).
+        r = traffic.get("/v1/reports/annual/2024", {})
+        assert r.status_code == 200, r.text
         topics, in_kafka = kafka_bytes(kafka, producers_own=f"call-{RUN}-direct22".encode())
         tables, in_clickhouse = clickhouse_bytes(http, "hotline")
         logs = {p.name: p.read_bytes() for p in (REPO / ".state" / STATE / "logs").rglob("*") if p.is_file()}

@@ -108,20 +108,51 @@ def test_pending_handling_times_are_counted_not_averaged():
     assert (done["non_consult"]["avg_handling_workdays"], done["non_consult"]["handling_pending"]) == (None, 0)
 
 
+COVERAGE = {"first_day": "2022-01-01", "last_day": "2023-12-31", "complete": True, "note": None}
+
+
 def _report(tickets: list[dict]) -> dict:
     empty = {dims: Cube([], dims) for dims in (CALL_DIMS, CATEGORY_DIMS, DEPARTMENT_DIMS, TAG_DIMS)}
     cubes = Cubes(Cube(tickets, TICKET_DIMS), empty[CALL_DIMS], empty[CATEGORY_DIMS], empty[DEPARTMENT_DIMS],
                   empty[TAG_DIMS])
     year = Period.year(2023)
     return report(kind="annual", city="淮安市", timezone="Asia/Shanghai", period=year, previous=year.previous(),
-                  cubes=cubes, params=ReportParams(), supplied=None, generated_at="2024-01-05T09:00:00+08:00")
+                  cubes=cubes, params=ReportParams(), supplied=None, generated_at="2024-01-05T09:00:00+08:00",
+                  coverage=COVERAGE)
+
+
+def _schema_validator():
+    import json
+    from pathlib import Path
+
+    import jsonschema
+
+    root = Path(__file__).resolve().parents[3]
+    schema = json.loads((root / "schemas/report/v1/report.json").read_text(encoding="utf-8"))
+    return jsonschema.Draft7Validator(schema, format_checker=jsonschema.FormatChecker())
+
+
+def test_a_comparison_year_without_events_has_no_data_and_no_change():
+    # 2023: 4 consult tickets, 2 completed; 2022: none at all. Not "down 100 %" from nothing:
+    # no yoy_pct in any table, and the previous period says it has no data.
+    doc = _report([_ticket(tickets=4, completed_n=2, handling_known_n=2, work_s=86400)])
+    assert doc["period"]["previous"] == {"from": "2022-01-01", "to": "2022-12-31", "has_data": False}
+    tables = ("demands", "calls", "efficiency", "linkage_110", "talent_line", "maishangyi_demands", "tags")
+    assert [t for t in tables if "yoy_pct" in doc[t]] == []
+    assert doc["demands"]["rows"]["all"]["total"] == 4
+    # The coverage comes right after generated_at, as given.
+    keys = list(doc)
+    assert keys[keys.index("generated_at") + 1] == "coverage" and doc["coverage"] == COVERAGE
+    validator = _schema_validator()
+    assert not list(validator.iter_errors(doc))
+    # The schema can fail on it: a coverage without its note, or with a key of its own.
+    assert list(validator.iter_errors({**doc, "coverage": {k: v for k, v in COVERAGE.items() if k != "note"}}))
+    assert list(validator.iter_errors({**doc, "coverage": {**COVERAGE, "days": 3}}))
 
 
 def test_report_with_pending_handling_times_validates_and_compares_averages():
     import json
     from pathlib import Path
-
-    import jsonschema
 
     doc = _report([
         # 2023: consult 0.75 working days over 2 known (1 pending); non_consult all pending
@@ -139,8 +170,7 @@ def test_report_with_pending_handling_times_validates_and_compares_averages():
     assert e["yoy_pct"]["consult_avg_handling"] == 50.0 and e["yoy_pct"]["non_consult_avg_handling"] is None
 
     root = Path(__file__).resolve().parents[3]
-    schema = json.loads((root / "schemas/report/v1/report.json").read_text(encoding="utf-8"))
-    validator = jsonschema.Draft7Validator(schema, format_checker=jsonschema.FormatChecker())
+    validator = _schema_validator()
     assert not list(validator.iter_errors(doc))
     # A document made before handling_pending existed still validates; a negative count does not.
     older = json.loads((root / "tests/fixtures/report-example.json").read_text(encoding="utf-8"))
