@@ -60,3 +60,10 @@ def screenshot(url_or_path: str | Path, png_path: str | Path, *, width: int = WI
 def dump_dom(url_or_path: str | Path, *, timeout_s: float = 120) -> str:
     """The page's DOM as serialised by Chromium after loading it."""
     return _run(["--dump-dom", _url(url_or_path)], timeout_s).stdout.decode("utf-8")
+
+
+def pixels_near(colours: list[tuple[int, tuple[int, int, int]]], hex_colour: str, tolerance: int = 6) -> int:
+    """Pixels of a screenshot's `getcolors()` within `tolerance` per channel of `hex_colour`
+    ("#2b6cb0"; antialiased edges differ slightly)."""
+    want = tuple(int(hex_colour[i:i + 2], 16) for i in (1, 3, 5))
+    return sum(n for n, rgb in colours if all(abs(a - b) <= tolerance for a, b in zip(rgb, want, strict=True)))

@@ -5,7 +5,8 @@ page and shows Chinese as mojibake. Figures are written as plain numbers (no tho
 separators, no "%") so the file stays machine-readable; the year-over-year goes in its own row as
 a signed percent (-8.77 = ↓ 8.77%), as in the workbook. "-" is a missing figure, an empty field
 a figure that does not apply to the row. A table's footnote (a caveat about its figures) is one
-last line, its text in the first field; a table without one ends with its last row.
+last line, its text in the first field; a table without one ends with its last row. A zip of a
+document whose period is covered only in part holds the coverage note as `coverage.txt`.
 """
 
 from __future__ import annotations
@@ -13,11 +14,13 @@ from __future__ import annotations
 import csv
 import io
 import zipfile
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
-from services.api.render.model import YOY_LABEL, Cell, Table, display, place
+from services.api.render.model import YOY_LABEL, Cell, Table, coverage_note, display, place
 from services.api.render.tables import tables
+
+COVERAGE_FILE = "coverage.txt"
 
 
 def _header(table: Table) -> list[str]:
@@ -65,10 +68,25 @@ def table_csv(table: Table) -> bytes:
     return buf.getvalue().encode("utf-8-sig")
 
 
-def report_zip(report: Mapping[str, Any]) -> bytes:
-    """A zip with one `<slug>.csv` per table of the report."""
+def coverage_files(doc: Mapping[str, Any]) -> dict[str, bytes] | None:
+    """`coverage.txt` holding the document's coverage note, when it has one: a CSV has no room
+    above its header for "本期数据不完整", and the figures must not travel without it."""
+    note = coverage_note(doc)
+    return None if note is None else {COVERAGE_FILE: f"{note}\r\n".encode("utf-8-sig")}
+
+
+def zip_of(tables: Iterable[Table], extra: Mapping[str, bytes] | None = None) -> bytes:
+    """A zip with the `extra` files first (what the reader must see before the figures), then one
+    `<name>.csv` per table."""
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
-        for t in tables(report):
+        for name, body in (extra or {}).items():
+            z.writestr(name, body)
+        for t in tables:
             z.writestr(f"{t.name}.csv", table_csv(t))
     return buf.getvalue()
+
+
+def report_zip(report: Mapping[str, Any]) -> bytes:
+    """A zip with one `<slug>.csv` per table of the report (and `coverage.txt`, see coverage_files)."""
+    return zip_of(tables(report), coverage_files(report))

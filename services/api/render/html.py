@@ -4,7 +4,9 @@
 Nothing is fetched (no scripts, fonts, images or stylesheets), so the page opens offline and
 prints the same everywhere. Every string from the report goes through html.escape: category and
 department names come from event data. A compared figure prints its year-over-year beneath it
-("↓ 8.77%"), the way the published tables print "1438746 (↓ 8.77%)".
+("↓ 8.77%"), the way the published tables print "1438746 (↓ 8.77%)". A report whose period holds
+events only in part prints its coverage note under the meta lines. brief_page.py builds the brief's
+page from the same pieces (CSS, opening, table_html, figure, coverage_html).
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from html import escape
 from typing import Any
 
 from services.api.render import charts
-from services.api.render.model import Cell, Table, arrow, display, heading, place
+from services.api.render.model import Cell, Table, arrow, coverage_note, display, heading, place
 from services.api.render.tables import tables
 
 # The page's sections, in the published report's order; a table not listed goes to the last one.
@@ -53,9 +55,11 @@ section.supplied { background: #fffbea; border: 2px dashed #c9a227; padding: 4px
   thead th, tbody th, section.supplied { -webkit-print-color-adjust: exact; print-color-adjust: exact; }
 }
 """
+COVERAGE_STYLE = "color: #8a4b00; border-left: 4px solid #dd6b20; padding: 4px 10px; margin: 8px 0"
 
 
-def _e(v: Any) -> str:
+def esc(v: Any) -> str:
+    """Any value as HTML text: names from events may hold markup."""
     return escape(str(v), quote=True)
 
 
@@ -66,10 +70,10 @@ def _spans(cell: Cell) -> str:
 
 def _td(c: int, cell: Cell, stub: int) -> str:
     if c < stub:
-        return f'<th scope="row"{_spans(cell)}>{_e(display(cell, ""))}</th>'
-    text = _e(display(cell))
+        return f'<th scope="row"{_spans(cell)}>{esc(display(cell, ""))}</th>'
+    text = esc(display(cell))
     if cell.compared:
-        text += f'<span class="yoy">{_e(arrow(cell.yoy))}</span>'
+        text += f'<span class="yoy">{esc(arrow(cell.yoy))}</span>'
     cls = ' class="num"' if cell.kind != "text" else ""
     return f"<td{cls}{_spans(cell)}>{text}</td>"
 
@@ -78,25 +82,40 @@ def table_html(table: Table) -> str:
     """One table: <caption> is its title; header spans as colspan/rowspan."""
     head: list[list[str]] = [[] for _ in table.header]
     for r, _, cell in place(table.header):
-        head[r].append(f'<th scope="col"{_spans(cell)}>{_e(cell.value or "")}</th>')
+        head[r].append(f'<th scope="col"{_spans(cell)}>{esc(cell.value or "")}</th>')
     body: list[list[str]] = [[] for _ in table.body]
     for r, c, cell in place([row.cells for row in table.body]):
         body[r].append(_td(c, cell, table.stub))
     if not body:
         body = [[f'<td colspan="{table.width}" class="empty">无数据</td>']]
-    out = [f'<table id="t-{_e(table.name)}"><caption>{_e(table.title)}</caption><thead>',
+    out = [f'<table id="t-{esc(table.name)}"><caption>{esc(table.title)}</caption><thead>',
            *(f"<tr>{''.join(row)}</tr>" for row in head), "</thead><tbody>",
            *(f"<tr>{''.join(row)}</tr>" for row in body), "</tbody></table>"]
     if table.note:
-        out.append(f'<p class="note">{_e(table.note)}</p>')
+        out.append(f'<p class="note">{esc(table.note)}</p>')
     if table.footnote:
         # <strong>, not a new CSS rule: a page without footnotes stays byte for byte the same.
-        out.append(f'<p class="note footnote"><strong>{_e(table.footnote)}</strong></p>')
+        out.append(f'<p class="note footnote"><strong>{esc(table.footnote)}</strong></p>')
     return "".join(out)
 
 
-def _figure(caption: str, svg: str) -> str:
-    return f"<figure><figcaption>{_e(caption)}</figcaption>{svg}</figure>"
+def figure(caption: str, svg: str) -> str:
+    """A chart under its caption."""
+    return f"<figure><figcaption>{esc(caption)}</figcaption>{svg}</figure>"
+
+
+def coverage_html(doc: Mapping[str, Any]) -> str | None:
+    """The coverage note ("本期数据不完整：…") as a paragraph under the meta lines, or None.
+    Styled in place, not by a rule in CSS: a page without the note stays byte for byte the same."""
+    note = coverage_note(doc)
+    return None if note is None else f'<p class="coverage" style="{COVERAGE_STYLE}"><strong>{esc(note)}</strong></p>'
+
+
+def opening(title: str) -> list[str]:
+    """The lines that open a page, up to <body>: the title and the one stylesheet, inline."""
+    return ['<!DOCTYPE html><html lang="zh-CN"><head><meta charset="utf-8">',
+            '<meta name="viewport" content="width=device-width, initial-scale=1">',
+            f"<title>{esc(title)}</title><style>{CSS}</style></head><body>"]
 
 
 def _meta(report: Mapping[str, Any]) -> list[str]:
@@ -112,7 +131,7 @@ def _meta(report: Mapping[str, Any]) -> list[str]:
         f"短时放弃 {sl.get('short_abandon_s', '-')} 秒；热线服务效能范围：{params.get('efficiency_scope', '-')}；"
         f"TOP 表行数：{params.get('top_n', '-')}；同比：{compared}",
     ]
-    return [f'<p class="meta">{_e(line)}</p>' for line in lines]
+    return [f'<p class="meta">{esc(line)}</p>' for line in lines]
 
 
 def page(report: Mapping[str, Any]) -> str:
@@ -122,24 +141,23 @@ def page(report: Mapping[str, Any]) -> str:
     placed = {n for _, names in SECTIONS for n in names}
     sections = [(h, list(names)) for h, names in SECTIONS]
     sections[-1][1].extend(n for n in by_name if n not in placed)
-    out = ['<!DOCTYPE html><html lang="zh-CN"><head><meta charset="utf-8">',
-           '<meta name="viewport" content="width=device-width, initial-scale=1">',
-           f"<title>{_e(title)}</title><style>{CSS}</style></head><body>",
-           f"<header><h1>{_e(title)}</h1>", *_meta(report), "</header>"]
+    coverage = coverage_html(report)
+    out = [*opening(title), f"<header><h1>{esc(title)}</h1>", *_meta(report),
+           *([coverage] if coverage else []), "</header>"]
     for h, names in sections:
         present = [by_name[n] for n in names if n in by_name]
         if not present:
             continue
         supplied = any(t.supplied for t in present)
-        out.append(f"<section{' class=supplied' if supplied else ''}><h2>{_e(h)}</h2>")
+        out.append(f"<section{' class=supplied' if supplied else ''}><h2>{esc(h)}</h2>")
         if supplied:
             out.append('<p class="banner">以下为报表编制人报送的数据，非由事件流计算。</p>')
         for t in present:
             if t.name == "monthly":
-                out.append(_figure(f"{t.title}（柱：诉求量，线：人工接听话务量）", charts.monthly_chart(report)))
+                out.append(figure(f"{t.title}（柱：诉求量，线：人工接听话务量）", charts.monthly_chart(report)))
             out.append(table_html(t))
             if t.name == "top_categories":
-                out.append(_figure(f"{t.title}占比(%)", charts.category_chart(report)))
+                out.append(figure(f"{t.title}占比(%)", charts.category_chart(report)))
         out.append("</section>")
     out.append("</body></html>")
     return "\n".join(out)

@@ -66,6 +66,29 @@ def place(rows: Sequence[Sequence[Cell]]) -> list[tuple[int, int, Cell]]:
     return out
 
 
+UNDISPATCHED = "（未派单）"  # the department of a ticket answered online, which has none ("")
+
+
+def number(v: Any) -> int | float | None:
+    """A figure of the document, or None; JSON booleans are ints to Python, and a figure is never one."""
+    return v if isinstance(v, (int, float)) and not isinstance(v, bool) else None
+
+
+def block(v: Any) -> dict[str, Any]:
+    """A block of the document, or {} where it is missing or not an object."""
+    return v if isinstance(v, dict) else {}
+
+
+def records(v: Any) -> list[dict[str, Any]]:
+    """The rows of a list in the document (its objects), or [] where it is missing."""
+    return [r for r in v if isinstance(r, dict)] if isinstance(v, list) else []
+
+
+def department(name: Any) -> str:
+    """A department as printed: "" (no department: answered online) as （未派单）."""
+    return UNDISPATCHED if name in ("", None) else str(name)
+
+
 def heading(report: Mapping[str, Any]) -> str:
     """"淮安市12345热线2023年度" for an annual report, the dates for any other period."""
     city = report.get("city") or ""
@@ -78,6 +101,15 @@ def heading(report: Mapping[str, Any]) -> str:
         return f"{city}{report['year']}年度"
     period = report.get("period") or {}
     return f"{city} {period.get('from', '?')}至{period.get('to', '?')}"
+
+
+def coverage_note(doc: Mapping[str, Any]) -> str | None:
+    """The note a document carries when its period holds events only in part ("本期数据不完整：…"),
+    printed above the tables by every format; None for a complete period or a document made
+    before `coverage` existed."""
+    coverage = doc.get("coverage")
+    note = coverage.get("note") if isinstance(coverage, dict) else None
+    return str(note) if note else None
 
 
 def _trim(v: float, digits: int) -> str:

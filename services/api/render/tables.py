@@ -15,6 +15,9 @@ from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 from services.api.render.model import YOY_LABEL, Cell, Kind, Row, Table  # noqa: F401 - YOY_LABEL re-exported
+from services.api.render.model import block as _dict
+from services.api.render.model import number as _num
+from services.api.render.model import records as _ranked
 from services.api.report import labels as L
 from services.api.report.errors import UnknownTable
 
@@ -23,11 +26,6 @@ TABLE_NAMES = ("demands", "calls", "talent_line", "linkage_110", "efficiency", "
 
 
 # ---- building blocks ---------------------------------------------------------------------------
-
-def _num(v: Any) -> int | float | None:
-    # JSON booleans are ints to Python; a figure is never one.
-    return v if isinstance(v, (int, float)) and not isinstance(v, bool) else None
-
 
 def _fig(src: Mapping[str, Any] | None, key: str, kind: Kind,
          yoys: Mapping[str, Any] | None = None, ykey: str | None = None) -> Cell:
@@ -39,10 +37,6 @@ def _fig(src: Mapping[str, Any] | None, key: str, kind: Kind,
 
 
 NA = Cell("")  # a figure that does not apply to this row, unlike None ("no data")
-
-
-def _dict(v: Any) -> dict[str, Any]:
-    return v if isinstance(v, dict) else {}
 
 
 def _yoys(block: Mapping[str, Any]) -> dict[str, Any] | None:
@@ -186,10 +180,6 @@ def efficiency(report: Mapping[str, Any]) -> Table:
                  _header(("承办诉求类型",), cols, _names(e, L.EFFICIENCY_COLUMNS)), tuple(body),
                  note=f"统计范围：{scope}" if scope else None,
                  footnote=L.handling_pending_note(pending) if any(n > 0 for n in pending.values()) else None)
-
-
-def _ranked(rows: Any) -> list[dict[str, Any]]:
-    return [r for r in rows if isinstance(r, dict)] if isinstance(rows, list) else []
 
 
 def _rank_cells(r: Mapping[str, Any], name: str) -> list[Cell]:

@@ -5,7 +5,12 @@ empty cell. Each compared data row is followed by a "同比" row holding the yea
 percent units with a number format that prints ↑/↓, because a cell cannot hold both a figure and
 its change the way the printed report writes "1438746 (↓ 8.77%)". Rows 1-2 are the title and a
 note, the headers start on row 3 and the panes are frozen below them and right of the labels; a
-table's footnote (a caveat about its figures) goes under the table, after one empty row.
+table's footnote (a caveat about its figures) goes under the table, after one empty row. A
+document whose period is covered only in part says so on row 2 of every sheet, first.
+
+Every sheet is laid out for printing: A4 landscape, scaled to one page wide (as many pages long as
+it needs), the header rows repeated on every page, the table as the print area. Without this a
+spreadsheet program prints a wide table as a column of pages, each with a slice of the columns.
 """
 
 from __future__ import annotations
@@ -13,16 +18,17 @@ from __future__ import annotations
 import io
 import re
 import unicodedata
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, MergedCell
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.page import PageMargins
 from openpyxl.worksheet.worksheet import Worksheet
 
-from services.api.render.model import YOY_LABEL, Cell, Table, display, heading, place
+from services.api.render.model import YOY_LABEL, Cell, Table, coverage_note, display, heading, place
 from services.api.render.tables import tables
 
 YOY_FORMAT = '"↑"0.00"%";"↓"0.00"%";0.00"%"'
@@ -35,6 +41,10 @@ _HEAD_FILL = PatternFill("solid", fgColor="DDE6F0")
 _SUPPLIED_FILL = PatternFill("solid", fgColor="FFF2CC")
 _CENTER = Alignment(horizontal="center", vertical="center", wrap_text=True)
 _YOY_FONT = Font(color="595959", size=9)
+_CAVEAT_FONT = Font(bold=True, color="8A4B00")  # a footnote, a coverage note
+# Inches, as Excel stores them: 1.5 cm left and right, 2 cm top and bottom, room for the footer.
+MARGINS = {"left": 0.6, "right": 0.6, "top": 0.8, "bottom": 0.8, "header": 0.3, "footer": 0.3}
+PAGE_FOOTER = "第 &P 页，共 &N 页"
 
 
 def sheet_title(title: str, used: set[str]) -> str:
@@ -81,16 +91,18 @@ def _frame(ws: Worksheet, r0: int, r1: int, width: int) -> None:
             c.border = _BORDER
 
 
-def draw(ws: Worksheet, table: Table, title: str) -> None:
-    """Draw one table on an empty sheet."""
+def draw(ws: Worksheet, table: Table, title: str, coverage: str | None = None) -> None:
+    """Draw one table on an empty sheet; `coverage` is the document's coverage note, if any."""
     width = max(table.width, 1)
     ws.cell(1, 1, _text(f"{title} {table.title}")).font = Font(bold=True, size=14)
     _merge(ws, 1, 0, 1, width - 1)
     notes = [table.note] if table.note else []
     if any(row.compared for row in table.body):
         notes.append(f"“{YOY_LABEL}”行：与上年同期相比的增减(%)，↑ 增加，↓ 减少。")
+    if coverage:
+        notes.insert(0, coverage)
     if notes:
-        ws.cell(2, 1, _text(" ".join(notes))).font = Font(italic=True, color="595959")
+        ws.cell(2, 1, _text(" ".join(notes))).font = _CAVEAT_FONT if coverage else Font(italic=True, color="595959")
         _merge(ws, 2, 0, 2, width - 1)
     if table.supplied:
         ws.sheet_properties.tabColor = "C9A227"
@@ -135,31 +147,60 @@ def draw(ws: Worksheet, table: Table, title: str) -> None:
 
     for c, w in enumerate(widths):
         ws.column_dimensions[get_column_letter(c + 1)].width = w
+    last = max(at - 1, first)
     if table.footnote:
         # One empty row under the table, so Excel's table detection (filters, sorting) stops at it.
-        _footnote(ws, max(at, first + 1) + 1, width, table.footnote, sum(widths))
+        last = max(at, first + 1) + 1
+        _footnote(ws, last, width, table.footnote, sum(widths))
+    if coverage:
+        _fit_height(ws, 2, " ".join(notes), sum(widths))
     ws.freeze_panes = ws.cell(first, table.stub + 1)
+    _print_layout(ws, width, first - 1, last)
+
+
+def _print_layout(ws: Worksheet, width: int, header_last: int, last: int) -> None:
+    """A4 landscape, one page wide and as long as it takes, the header rows (from row 3) on
+    every printed page, the table as the print area, page numbers in the footer."""
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.orientation = ws.ORIENTATION_LANDSCAPE
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0  # 0: as many pages tall as the rows need
+    ws.sheet_properties.pageSetUpPr.fitToPage = True  # without it the two above are ignored
+    ws.print_options.horizontalCentered = True
+    ws.page_margins = PageMargins(**MARGINS)
+    ws.print_title_rows = f"{HEADER_ROW}:{header_last}"
+    ws.print_area = f"A1:{get_column_letter(width)}{last}"
+    ws.oddFooter.center.text = PAGE_FOOTER
 
 
 def _footnote(ws: Worksheet, row: int, width: int, text: str, columns: int) -> None:
-    """A caveat under the table across its width, wrapped; Excel does not grow a merged row to
-    its text, so the row is given the height of the lines it needs."""
+    """A caveat under the table across its width, wrapped, as visible as a coverage note."""
     target = ws.cell(row, 1, _text(text))
-    target.font = Font(bold=True, color="8A4B00")
-    target.alignment = Alignment(vertical="top", wrap_text=True)
+    target.font = _CAVEAT_FONT
     _merge(ws, row, 0, row, width - 1)
+    _fit_height(ws, row, text, columns)
+
+
+def _fit_height(ws: Worksheet, row: int, text: str, columns: int) -> None:
+    # Excel does not grow a merged row to its wrapped text: the lines it needs, 15 points each.
+    ws.cell(row, 1).alignment = Alignment(vertical="top", wrap_text=True)
     lines = -(-_width(text) // max(columns - 2, 10))
     ws.row_dimensions[row].height = 15 * max(lines, 1) + 3
 
 
-def workbook(report: Mapping[str, Any]) -> bytes:
-    """The whole report as .xlsx bytes; sheets in tables.TABLE_NAMES order, titled in Chinese."""
+def workbook_of(tables: Iterable[Table], title: str, note: str | None = None) -> bytes:
+    """Tables as .xlsx bytes, one sheet each in the order given, titled in Chinese; `title`
+    heads every sheet, and `note` (the coverage note) goes on row 2 of every sheet."""
     wb = Workbook()
     wb.remove(wb.active)
     used: set[str] = set()
-    title = heading(report)
-    for t in tables(report):
-        draw(wb.create_sheet(sheet_title(t.title, used)), t, title)
+    for t in tables:
+        draw(wb.create_sheet(sheet_title(t.title, used)), t, title, note)
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()
+
+
+def workbook(report: Mapping[str, Any]) -> bytes:
+    """The whole report as .xlsx bytes; sheets in tables.TABLE_NAMES order."""
+    return workbook_of(tables(report), heading(report), coverage_note(report))

@@ -19,7 +19,7 @@ import pytest
 from PIL import Image
 
 from services.api.render import charts, html
-from tests.support.chromium import binary, dump_dom, screenshot
+from tests.support.chromium import binary, dump_dom, pixels_near, screenshot
 
 if binary() is None and os.environ.get("CI_ALLOW_NO_CHROMIUM"):
     pytest.skip("chromium is not installed and CI_ALLOW_NO_CHROMIUM is set", allow_module_level=True)
@@ -36,12 +36,6 @@ def page_file(tmp_path_factory) -> Path:
     path = tmp_path_factory.mktemp("report") / "report.html"
     path.write_text(html.page(report), encoding="utf-8")
     return path
-
-
-def _near(colours: list[tuple[int, tuple[int, int, int]]], hex_colour: str, tolerance: int = 6) -> int:
-    """Pixels within `tolerance` per channel of the colour (antialiased edges differ slightly)."""
-    want = tuple(int(hex_colour[i:i + 2], 16) for i in (1, 3, 5))
-    return sum(n for n, rgb in colours if all(abs(a - b) <= tolerance for a, b in zip(rgb, want)))
 
 
 def test_a_cjk_font_is_installed():
@@ -61,9 +55,9 @@ def test_screenshot_shows_the_tables_and_charts(page_file, tmp_path):
     assert ink / total > 0.05, f"the page looks blank: {ink} ink pixels"
     assert len(colours) > 200, "too few distinct colours for tables, text and charts"
     # Twelve monthly bars and five consult bars are far more than 10 000 pixels of that blue.
-    bar = _near(colours, charts.BAR_COLOUR)
+    bar = pixels_near(colours, charts.BAR_COLOUR)
     assert bar > 10_000, f"chart bars missing: {bar} pixels of {charts.BAR_COLOUR}"
-    assert _near(colours, charts.LINE_COLOUR) > 100, "the answered-calls line is missing"
+    assert pixels_near(colours, charts.LINE_COLOUR) > 100, "the answered-calls line is missing"
 
 
 def test_dom_holds_every_caption_and_both_charts(page_file):
