@@ -12,13 +12,13 @@ import datetime as dt
 import re
 from collections.abc import Mapping
 from typing import Annotated, Any, Literal
-from zoneinfo import ZoneInfo
 
 import orjson
 from fastapi import APIRouter, Depends, Path, Query
 from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, ConfigDict, Field
 
+from services.api.clock import bounds_ms, rfc3339
 from services.api.deps import AlertsReaderDep, ComponentsDep, known_parameters
 from services.api.errors import NotFound
 from services.api.report.period import MAX_SERIES_DAYS, Period
@@ -65,23 +65,6 @@ class AlertList(BaseModel):
 
 
 # --- the pure part ------------------------------------------------------------------------------
-
-def bounds_ms(period: Period, timezone: str) -> tuple[int, int]:
-    """The period's days as epoch milliseconds [lo, hi): from the first day's local midnight to
-    the midnight after the last day, so a day of 23 or 25 hours counts as it is."""
-    zone = ZoneInfo(timezone)
-
-    def midnight(d: dt.date) -> int:
-        return int(dt.datetime.combine(d, dt.time(), zone).timestamp() * 1000)
-
-    return midnight(period.lo), midnight(period.hi + dt.timedelta(days=1))
-
-
-def rfc3339(ms: int, timezone: str) -> str:
-    """Epoch ms as RFC 3339 in the city's zone; milliseconds only when there are any."""
-    t = dt.datetime.fromtimestamp(ms / 1000, ZoneInfo(timezone))
-    return t.isoformat(timespec="milliseconds" if ms % 1000 else "seconds")
-
 
 def alert(row: Mapping[str, Any], timezone: str) -> Alert:
     """A row of alerts.sql / alert.sql as the answer's alert. `series` is stored as a JSON object."""

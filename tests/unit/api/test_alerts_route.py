@@ -12,7 +12,7 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from services.api import errors
+from services.api import clock, errors
 from services.api.app import create_app
 from services.api.auth import Authenticator
 from services.api.metrics import Metrics
@@ -81,17 +81,17 @@ def api(reader: CannedReader) -> TestClient:
 
 def test_a_period_is_local_midnight_to_the_midnight_after_its_last_day():
     # 2023-06-01T00:00+08:00 and 2023-07-01T00:00+08:00
-    assert alerts.bounds_ms(Period(D(2023, 6, 1), D(2023, 6, 30)), "Asia/Shanghai") == (1_685_548_800_000,
+    assert clock.bounds_ms(Period(D(2023, 6, 1), D(2023, 6, 30)), "Asia/Shanghai") == (1_685_548_800_000,
                                                                                          1_688_140_800_000)
     # The day clocks go forward in Berlin has 23 hours: 2023-03-26T00:00+01:00 .. 2023-03-27T00:00+02:00.
-    lo, hi = alerts.bounds_ms(Period(D(2023, 3, 26), D(2023, 3, 26)), "Europe/Berlin")
+    lo, hi = clock.bounds_ms(Period(D(2023, 3, 26), D(2023, 3, 26)), "Europe/Berlin")
     assert (lo, hi, hi - lo) == (1_679_785_200_000, 1_679_868_000_000, 23 * 3_600_000)
 
 
 def test_times_are_rfc3339_in_the_citys_zone():
-    assert alerts.rfc3339(1_685_548_800_000, "Asia/Shanghai") == "2023-06-01T00:00:00+08:00"
-    assert alerts.rfc3339(1_685_548_800_123, "Asia/Shanghai") == "2023-06-01T00:00:00.123+08:00"
-    assert alerts.rfc3339(1_685_548_800_000, "UTC") == "2023-05-31T16:00:00+00:00"
+    assert clock.rfc3339(1_685_548_800_000, "Asia/Shanghai") == "2023-06-01T00:00:00+08:00"
+    assert clock.rfc3339(1_685_548_800_123, "Asia/Shanghai") == "2023-06-01T00:00:00.123+08:00"
+    assert clock.rfc3339(1_685_548_800_000, "UTC") == "2023-05-31T16:00:00+00:00"
 
 
 def test_an_open_surge_row_as_json():
