@@ -16,6 +16,7 @@ from hotline.web.request_metrics import RequestMetrics, route_labels
 from services.api import access_log, errors
 from services.api.auth import Authenticator
 from services.api.cache import AnswerCache
+from services.api.briefing import Briefs
 from services.api.calendar_watch import CalendarWatch
 from services.api.compactor import Compactor
 from services.api.deps import Components
@@ -24,7 +25,7 @@ from services.api.live import LiveFigures
 from services.api.metrics import Metrics
 from services.api.report.figures import ServiceLevel
 from services.api.reporting import Reports
-from services.api.routes import alerts, calendar, data_shares, health, live, reports, supplied
+from services.api.routes import alerts, briefs as brief_routes, calendar, data_shares, health, live, reports, supplied
 from services.api.settings import ApiSettings
 from services.api.share_log import ShareLog
 
@@ -77,8 +78,9 @@ def create_app(settings: ApiSettings | None = None) -> FastAPI:
         metrics.watch_calendar(calendar_watch)
         reports_ = Reports(reader, AnswerCache(s.cache_entries), metrics, s.city.name, s.city.timezone)
         shares = ShareLog(s.clickhouse, s.city.timezone)
+        briefs = Briefs(reader, metrics, s.city.name, s.city.timezone)
         app.state.components = Components(s, Authenticator(s.tokens), reader, reports_, live_figures, metrics,
-                                          shares, calendar_watch)
+                                          shares, calendar_watch, briefs)
         # An invalid HOTLINE_CALENDAR_FILE stops the start-up with the day at fault (the operator
         # just wrote it); later edits that break it are logged and the calendar in force kept.
         s.calendar.file_schedules()
@@ -103,7 +105,7 @@ def create_app(settings: ApiSettings | None = None) -> FastAPI:
     app = FastAPI(title="Hotline query API", version="1.0.0", description=DESCRIPTION, lifespan=lifespan)
     errors.install(app, metrics)
     app.add_middleware(RequestMetrics, duration=metrics.request_duration, labels=route_labels)
-    for module in (reports, data_shares, supplied, calendar, live, alerts, health):
+    for module in (reports, brief_routes, data_shares, supplied, calendar, live, alerts, health):
         app.include_router(module.router)
     return app
 

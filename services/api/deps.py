@@ -9,6 +9,7 @@ from typing import Annotated, Any
 from fastapi import Depends, Request
 
 from services.api.auth import Authenticator, Reader
+from services.api.briefing import Briefs
 from services.api.calendar_watch import CalendarWatch
 from services.api.errors import InvalidParameter
 from services.api.facts_reader import FactsReader
@@ -29,6 +30,7 @@ class Components:
     metrics: Metrics
     shares: ShareLog
     calendar: CalendarWatch
+    briefs: Briefs
 
 
 async def components(request: Request) -> Components:

@@ -60,6 +60,32 @@ class ReportDefaults(BaseModel):
     top_n: int = Field(default=5, ge=1, le=50)
 
 
+UnsatisfiedOn = Literal["resolution", "any"]
+EvaluationsCount = Literal["latest", "all"]
+
+
+class BriefDefaults(BaseModel):
+    """The weekly/monthly brief and the department assessment (docs/briefs.md); each is also a
+    query parameter, so a report builder can ask for another choice without a redeploy."""
+
+    top_n: int = Field(default=10, ge=1, le=50, description="rows of each hot ranking")
+    unsatisfied_on: UnsatisfiedOn = Field(
+        default="resolution", description="an evaluation is unsatisfied when its resolution answer is "
+        "false (resolution) or when either answer is (any)")
+    evaluations: EvaluationsCount = Field(
+        default="latest", description="a ticket evaluated more than once counts by its latest rated "
+        "evaluation (latest) or by every one (all, as the annual report's satisfaction)")
+    weight_satisfaction: float = Field(default=0.4, ge=0, le=1, description="the score's weight of satisfaction")
+    weight_on_time: float = Field(default=0.3, ge=0, le=1, description="the score's weight of on-time completion")
+    weight_completion: float = Field(default=0.3, ge=0, le=1, description="the score's weight of completion")
+
+    @model_validator(mode="after")
+    def _some_weight(self) -> "BriefDefaults":
+        if self.weight_satisfaction + self.weight_on_time + self.weight_completion <= 0:
+            raise ValueError("HOTLINE_API_BRIEF__WEIGHT_*: at least one weight must be above 0")
+        return self
+
+
 class ApiSettings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="HOTLINE_API_", env_nested_delimiter="__", extra="ignore", populate_by_name=True,
@@ -73,6 +99,7 @@ class ApiSettings(BaseSettings):
     port: int = Field(default=8090, ge=1, le=65535)
     tokens: dict[str, ReaderGrant] | None = Field(default=None, repr=False)
     report: ReportDefaults = Field(default_factory=ReportDefaults)
+    brief: BriefDefaults = Field(default_factory=BriefDefaults)
     cache_entries: int = Field(default=64, ge=0, le=10_000, description="reports kept per process")
     live_refresh_s: float = Field(
         default=0.5, gt=0, le=60, description="the live figures are recomputed this often in the background")

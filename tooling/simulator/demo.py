@@ -4,6 +4,8 @@ with the profile's published figures."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 import json
 import sys
 import urllib.error
@@ -82,7 +84,17 @@ def addresses(s: SimulatorSettings, year: int, say: Callable[[str], None] = prin
         " in development the token is dev-token)")
     say(f"Excel: curl -H 'Authorization: Bearer dev-token' -o report-{year}.xlsx "
         f"'{s.api_url}/v1/reports/annual/{year}?format=xlsx'")
+    week = latest_week(year)
+    say(f"Weekly brief (周报) of the latest week, {week}: {s.api_url}/v1/reports/weekly/{week}?format=html")
+    say(f"  the department assessment (部门考核) of the year: "
+        f"{s.api_url}/v1/reports/departments?from={year}-01-01&to={year}-12-31&format=html")
     say("Stop everything with: ./run down")
+
+
+def latest_week(year: int) -> str:
+    """The ISO week holding the simulated year's last day (the data's latest week), e.g. 2023-W52."""
+    iso = dt.date(year, 12, 31).isocalendar()
+    return f"{iso.year}-W{iso.week:02d}"
 
 
 def stderr(text: str) -> None:

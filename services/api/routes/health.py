@@ -37,9 +37,19 @@ async def metrics(c: ComponentsDep) -> Response:
     return Response(c.metrics.exposition(), media_type=CONTENT_TYPE)
 
 
+def _schema(name: str, what: str) -> Response:
+    path = schemas_root() / "report" / "v1" / f"{name}.json"
+    if not path.exists():
+        raise NotFound(f"the {what} schema is not installed (looked for {path.name} under the schemas folder)")
+    return Response(path.read_bytes(), media_type="application/schema+json")
+
+
 @router.get("/v1/schemas/report.json", summary="The JSON Schema of the report document", tags=["reports"])
 async def report_schema() -> Response:
-    path = schemas_root() / "report" / "v1" / "report.json"
-    if not path.exists():
-        raise NotFound(f"the report schema is not installed (looked for {path.name} under the schemas folder)")
-    return Response(path.read_bytes(), media_type="application/schema+json")
+    return _schema("report", "report")
+
+
+@router.get("/v1/schemas/brief.json", summary="The JSON Schema of the weekly/monthly brief and the department "
+            "assessment", tags=["briefs"])
+async def brief_schema() -> Response:
+    return _schema("brief", "brief")

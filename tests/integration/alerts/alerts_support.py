@@ -140,9 +140,9 @@ class Isolated:
                     "HOTLINE_AGGREGATE_APP_ID": f"aggregate-{run}",
                     "HOTLINE_AGGREGATE_PORT": str(self.aggregate_port),
                     "HOTLINE_ALERTS_PORT": str(self.alerts_port)}
-        self.alerts = _Service(self.stack, dataclasses.replace(ALERTS_SPEC, name=f"alerts-{run}"), self.env,
+        self.alerts = ExtraService(self.stack, dataclasses.replace(ALERTS_SPEC, name=f"alerts-{run}"), self.env,
                                AlertsSettings(port=self.alerts_port))
-        self.aggregate = _Service(self.stack, dataclasses.replace(AGGREGATE_SPEC, name=f"aggregate-{run}"), self.env,
+        self.aggregate = ExtraService(self.stack, dataclasses.replace(AGGREGATE_SPEC, name=f"aggregate-{run}"), self.env,
                                   AggregateSettings(port=self.aggregate_port))
         self.db = connect(self.clickhouse, database=False)
 
@@ -228,7 +228,7 @@ class Isolated:
             f"FROM {database or self.clickhouse.database}.alerts FINAL"))
 
 
-class _Service(LocalService):
+class ExtraService(LocalService):
     def __init__(self, stack, spec, env: dict[str, str], settings) -> None:
         self._env = env
         super().__init__(stack, spec, 0, settings)

@@ -12,7 +12,7 @@ import uuid
 import pytest
 
 from services.alerts.settings import AlertsSettings
-from tests.integration.alerts.alerts_support import ALERTS_SPEC, Isolated, _Service, epoch_ms, free_port, story
+from tests.integration.alerts.alerts_support import ALERTS_SPEC, Isolated, ExtraService, epoch_ms, free_port, story
 from tests.support.waiting import eventually
 
 pytestmark = [pytest.mark.kafka, pytest.mark.clickhouse]
@@ -24,7 +24,7 @@ def test_two_instances_store_and_raise_each_alert_once(local_stack):
     last_ms = max(epoch_ms(e["time"]) for e in events)
     with Isolated(local_stack, run) as env:
         port = free_port()
-        second = _Service(env.stack, dataclasses.replace(ALERTS_SPEC, name=f"alerts-2-{run}"),
+        second = ExtraService(env.stack, dataclasses.replace(ALERTS_SPEC, name=f"alerts-2-{run}"),
                           {**env.env, "HOTLINE_ALERTS_PORT": str(port)}, AlertsSettings(port=port))
         second.start()
         try:

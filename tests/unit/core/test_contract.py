@@ -342,13 +342,13 @@ def test_a_phone_number_never_leaks_into_errors(caller: Any) -> None:
 
 
 def test_schema_files_are_exactly_the_contract() -> None:
-    # The event contract is v1/; report/ holds the report document's schema (services/api);
+    # The event contract is v1/; report/ holds the schemas of the report and brief documents (services/api);
     # asyncapi.yaml describes the Kafka topics with $refs into v1/ (tests/unit/core/test_asyncapi.py).
     files = sorted(str(p.relative_to(SCHEMAS)) for p in (SCHEMAS / "v1").rglob("*") if p.is_file())
     # (the platform's alert types are exercised in test_returned_and_alert_types.py)
     assert files == ["v1/data/" + t + ".json" for t in sorted(CONTRACT_TYPES)] + ["v1/envelope.json"]
     assert sorted(str(p.relative_to(SCHEMAS)) for p in SCHEMAS.rglob("*") if p.is_file()) == sorted(
-        [*files, "report/v1/report.json", "asyncapi.yaml"])
+        [*files, "report/v1/brief.json", "report/v1/report.json", "asyncapi.yaml"])
     for name in files:
         Draft7Validator.check_schema(json.loads((SCHEMAS / name).read_text(encoding="utf-8")))
     # every data schema is exercised by a valid and an invalid case above
