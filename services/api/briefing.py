@@ -26,9 +26,7 @@ from services.api.facts_reader import FactsReader
 from services.api.metrics import Metrics
 from services.api.report.coverage import Coverage, assess
 from services.api.report.period import Period
-from services.api.reporting import MEDIA_TYPES, Answer
-
-Format = str  # json | csv | xlsx | html
+from services.api.reporting import MEDIA_TYPES, Answer, Format
 
 
 class Briefs:

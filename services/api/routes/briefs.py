@@ -12,7 +12,8 @@ from fastapi.concurrency import run_in_threadpool
 from services.api.brief import periods
 from services.api.brief.assessment import Weights
 from services.api.brief.document import BriefParams
-from services.api.deps import ComponentsDep, ReaderDep, known_parameters
+from services.api.auth import Reader
+from services.api.deps import Components, ComponentsDep, ReaderDep, known_parameters
 from services.api.report.period import MAX_SERIES_DAYS
 from services.api.routes.reports import _FORMATS, _PROBLEMS, Format, ParamsDep, deliver
 
@@ -43,6 +44,11 @@ async def brief_params(
 BriefParamsDep = Annotated[BriefParams, Depends(brief_params)]
 
 
+async def _brief(c: Components, reader: Reader, params: BriefParams, bp: periods.BriefPeriod, fmt: Format) -> Response:
+    answer = await run_in_threadpool(c.briefs.brief, bp, params, fmt, reader.department)
+    return await deliver(c, reader, answer, bp.kind, bp.period, fmt)
+
+
 @router.get(
     "/weekly/{week}", summary="The weekly brief (周报)",
     description="An ISO week in the city's time zone: the week in figures against the week before and "
@@ -57,9 +63,7 @@ async def weekly(
     week: Annotated[str, Path(max_length=8, description="an ISO week, e.g. 2024-W25")],
     format: Format = "json",
 ) -> Response:
-    bp = periods.week(week)
-    answer = await run_in_threadpool(c.briefs.brief, bp, params, format, reader.department)
-    return await deliver(c, reader, answer, "weekly", bp.period, format)
+    return await _brief(c, reader, params, periods.week(week), format)
 
 
 @router.get(
@@ -74,9 +78,7 @@ async def monthly(
     month: Annotated[str, Path(max_length=7, description="a month, e.g. 2024-06")],
     format: Format = "json",
 ) -> Response:
-    bp = periods.month(month)
-    answer = await run_in_threadpool(c.briefs.brief, bp, params, format, reader.department)
-    return await deliver(c, reader, answer, "monthly", bp.period, format)
+    return await _brief(c, reader, params, periods.month(month), format)
 
 
 @router.get(

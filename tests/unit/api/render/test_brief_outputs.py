@@ -10,7 +10,6 @@ import io
 import json
 import re
 import zipfile
-from pathlib import Path
 from typing import Any
 
 import openpyxl
@@ -18,7 +17,6 @@ import pytest
 
 from services.api.render import brief_page, brief_tables, charts, csv_out, xlsx
 
-FIXTURES = Path(__file__).resolve().parents[3] / "fixtures"
 TITLES = ["本期概况", "每日诉求量与预期区间", "热点诉求(类别)", "热点诉求(子类)", "激增预警", "集中诉求",
           "推诿扯皮工单", "推诿部门对", "不满意工单(按部门)", "不满意工单清单", "督办与超期(按部门)", "督办工单",
           "超期工单", "部门考核"]
@@ -27,15 +25,6 @@ NAMES = ["summary", "trend", "hot_categories", "hot_subcategories", "surge_alert
          "overdue_tickets", "departments"]
 HEADING = "淮安市12345热线 2024年第25周（06-17至06-23）周报"
 NOTE = "本期尚未结束：数据截至 2024-06-21。"
-
-
-def _load(name: str) -> dict[str, Any]:
-    return json.loads((FIXTURES / name).read_text(encoding="utf-8"))
-
-
-@pytest.fixture
-def doc() -> dict[str, Any]:
-    return _load("brief-example.json")
 
 
 @pytest.fixture
@@ -102,8 +91,8 @@ def test_page_escapes_every_name(doc):
     assert "&lt;img src=x onerror=&quot;alert(1)&quot;&gt;" in page and "A&amp;B" in page
 
 
-def test_department_page_closes_up_the_numbering():
-    page = brief_page.page(_load("brief-department.json"))
+def test_department_page_closes_up_the_numbering(dept_doc):
+    page = brief_page.page(dept_doc)
     assert "<h1>淮安市12345热线（市住建局） 2024年第25周（06-17至06-23）周报</h1>" in page
     assert re.findall(r"<h2>(.*?)</h2>", page) == [
         "（一）本期概况", "（二）热点诉求", "（三）推诿扯皮", "（四）不满意工单", "（五）督办与超期", "（六）部门考核"]
@@ -190,8 +179,8 @@ def test_workbook_prints_the_coverage_note_on_row_2_of_every_sheet(doc, partial)
     assert plain["推诿扯皮工单"]["A2"].value is None
 
 
-def test_department_workbook():
-    wb = openpyxl.load_workbook(io.BytesIO(brief_tables.workbook(_load("brief-department.json"))))
+def test_department_workbook(dept_doc):
+    wb = openpyxl.load_workbook(io.BytesIO(brief_tables.workbook(dept_doc)))
     assert wb.sheetnames == [t for t in TITLES if t not in ("激增预警", "集中诉求")]
     ws = wb["部门考核"]
     assert ws["A1"].value == "淮安市12345热线（市住建局） 2024年第25周（06-17至06-23）周报 部门考核"

@@ -5,16 +5,11 @@ copied from the fixture files by eye, not recomputed."""
 from __future__ import annotations
 
 import copy
-import json
-from pathlib import Path
 from typing import Any
-
-import pytest
 
 from services.api.render import brief_tables
 from services.api.render.model import Table, display
 
-FIXTURES = Path(__file__).resolve().parents[3] / "fixtures"
 TITLES = {
     "summary": "本期概况", "trend": "每日诉求量与预期区间", "hot_categories": "热点诉求(类别)",
     "hot_subcategories": "热点诉求(子类)", "surge_alerts": "激增预警", "clusters": "集中诉求",
@@ -25,20 +20,6 @@ TITLES = {
 DEPARTMENT_HEADER = ["排名", "部门", "派单量", "办结量", "办结率(%)", "按期办结率(%)", "平均办理时长(工作日)",
                      "参评率(%)", "满意率(%)", "不满意件", "督办件", "退单量", "超期件", "综合得分"]
 ZHUJIAN = ["市住建局", "812", "701", "86.33", "80.30", "3.214", "74.20", "90.56", "2", "1", "9", "1", "86.21"]
-
-
-def _load(name: str) -> dict[str, Any]:
-    return json.loads((FIXTURES / name).read_text(encoding="utf-8"))
-
-
-@pytest.fixture
-def doc() -> dict[str, Any]:
-    return _load("brief-example.json")
-
-
-@pytest.fixture
-def dept_doc() -> dict[str, Any]:
-    return _load("brief-department.json")
 
 
 def by_name(doc: dict[str, Any]) -> dict[str, Table]:
