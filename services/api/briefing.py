@@ -49,7 +49,7 @@ class Briefs:
         held = self.reader.coverage()
         head = self._head(bp, params, department, held, now_ms)
         p = bp.period
-        table = self._assessment(p, params, department, self._as_of(p, now_ms))
+        table = self._assessment(p, params, department, self._as_of(p, now_ms), held)
         doc = document(head, {"departments": section("departments", **table)})
         self.metrics.report_compute.labels("departments").observe(time.perf_counter() - started)
         return self._render(doc, fmt, f"hotline-departments-{p.lo}_{p.hi}" + ("-department" if department else ""))
@@ -132,8 +132,8 @@ class Briefs:
                 "any": int(params.unsatisfied_on == "any")}
         unsatisfied = self.reader.rows("brief_unsatisfied", span)
         supervised = self.reader.rows("brief_supervised", span)
-        overdue = self.reader.rows("brief_overdue", {"hi": p.hi, "asof_ms": as_of, "department": dep}, final=final)
-        facts = self._facts({r["ticket_id"] for r in unsatisfied} | {r["ticket_id"] for r in supervised}, final)
+        overdue = self._overdue(p, as_of, dep, held)
+        facts = self._facts({r["ticket_id"] for r in unsatisfied} | {r["ticket_id"] for r in supervised})
         if department is not None:
             mine = lambda r: r["ticket_id"] in facts and facts[r["ticket_id"]]["department"] == department  # noqa: E731
             unsatisfied, supervised = [r for r in unsatisfied if mine(r)], [r for r in supervised if mine(r)]
@@ -142,7 +142,7 @@ class Briefs:
             "supervision", **followups.supervision(supervised, overdue, facts, as_of, self.timezone))
 
         # 8. departments
-        sections["departments"] = section("departments", **self._assessment(p, params, department, as_of, overdue))
+        sections["departments"] = section("departments", **self._assessment(p, params, department, as_of, held, overdue))
         return document(head, sections)
 
     def _hot(self, series: list[dict[str, Any]], base: Period | None, top_n: int) -> dict[str, Any]:
@@ -168,7 +168,13 @@ class Briefs:
                 "categories": [{"category": r.pop("key"), **r} for r in cats],
                 "subcategories": [{"category": r["key"][0], "subcategory": r.pop("key")[1], **r} for r in subs]}
 
-    def _assessment(self, p: Period, params: BriefParams, department: str | None, as_of: int,
+    def _overdue(self, p: Period, as_of: int, department: str, held: Coverage) -> list[dict[str, Any]]:
+        """Overdue at the as-of instant, of tickets created on any day up to the period's end: read
+        without FINAL only when every one of those days is compacted."""
+        final = not self.reader.clean(held.first or p.lo, p.hi)
+        return self.reader.rows("brief_overdue", {"hi": p.hi, "asof_ms": as_of, "department": department}, final=final)
+
+    def _assessment(self, p: Period, params: BriefParams, department: str | None, as_of: int, held: Coverage,
                     overdue: list[dict[str, Any]] | None = None) -> dict[str, Any]:
         dep = department or ""
         final = not self.reader.clean(p.lo, p.hi)
@@ -178,7 +184,7 @@ class Briefs:
         evaluations = self.reader.rows("assessment_evaluations", q, final=final)
         returns = self.reader.rows("assessment_returns", q)
         if overdue is None:
-            overdue = self.reader.rows("brief_overdue", {"hi": p.hi, "asof_ms": as_of, "department": dep}, final=final)
+            overdue = self._overdue(p, as_of, dep, held)
         late: dict[str, int] = {}
         for r in overdue:
             late[r["department"]] = late.get(r["department"], 0) + 1
@@ -189,10 +195,12 @@ class Briefs:
             city_returned = self.reader.rows("assessment_returned", q)[0]["transferred_out"]
         return assessment.table(measures, params.weights, city_wide=department is None, city_returned=city_returned)
 
-    def _facts(self, ids: set[str], final: bool) -> dict[str, dict[str, Any]]:
+    def _facts(self, ids: set[str]) -> dict[str, dict[str, Any]]:
+        """The facts of tickets evaluated or supervised in the period, created on any day: always
+        read with FINAL (a lookup by the sorting key, cheap), since their days may not be compacted."""
         if not ids:
             return {}
-        return {r["ticket_id"]: r for r in self.reader.rows("brief_tickets", {"ids": tuple(sorted(ids))}, final=final)}
+        return {r["ticket_id"]: r for r in self.reader.rows("brief_tickets", {"ids": tuple(sorted(ids))})}
 
     def _workdays(self) -> Callable[[dt.date], bool]:
         """Working day or rest day by the calendar in force (the one the handling times use); a
