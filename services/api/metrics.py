@@ -8,7 +8,7 @@ the raw path; "unmatched" for 404s (hotline.web.request_metrics.route_labels).
 |---|---|---|---|
 | hotline_api_request_duration_seconds | histogram | route, method, status | time to answer a request |
 | hotline_api_report_cache_total | counter | result | report answers from the cache (hit) or computed (miss) |
-| hotline_api_report_compute_duration_seconds | histogram | kind | computing a report on a miss (queries + assembly) |
+| hotline_api_report_compute_duration_seconds | histogram | kind | computing a report on a miss, or a brief (weekly, monthly, departments: every request) (queries + assembly) |
 | hotline_api_storage_errors_total | counter | | requests answered 503 because ClickHouse did not answer |
 | hotline_api_live_snapshot_age_seconds | gauge | | age of the live figures /v1/live serves (one per API instance: take max) |
 | hotline_api_clickhouse_up | gauge | | 1 when the last live refresh reached ClickHouse, else 0 |
