@@ -24,6 +24,9 @@ APT_PACKAGES+=(kcat wrk)
 # R's `surveillance` package holds the EARS C2 comparator of the early-warning detectors to the
 # reference implementation (tests/unit/alerts/test_ears_vs_r.py).
 APT_PACKAGES+=(r-cran-surveillance)
+# ZooKeeper for the local cluster's replicated ClickHouse tables (`hotline up --cluster`): the
+# stack runs it from the package's jars with a config of its own, never the package's daemon.
+APT_PACKAGES+=(zookeeper)
 
 missing=()
 for p in "${APT_PACKAGES[@]}"; do

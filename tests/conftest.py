@@ -25,15 +25,21 @@ def _load_test_env() -> None:
 _load_test_env()
 
 
+# Tests that run only when a -m expression names their marker, never as part of a plain `pytest`
+# or another marker's run: the full fault suite takes minutes (`./run faults`); the cluster
+# starts eight servers of its own (`./run cluster`).
+OPT_IN_MARKERS = ("faults", "cluster")
+
+
 def pytest_collection_modifyitems(config, items):
-    """The full fault suite takes minutes: it runs only when a -m expression names it
-    (`./run faults`), never as part of a plain `pytest` or another marker's run."""
-    if "faults" in (config.getoption("markexpr") or ""):
-        return
-    drop = [item for item in items if item.get_closest_marker("faults")]
-    if drop:
-        config.hook.pytest_deselected(items=drop)
-        items[:] = [item for item in items if not item.get_closest_marker("faults")]
+    markexpr = config.getoption("markexpr") or ""
+    for marker in OPT_IN_MARKERS:
+        if marker in markexpr:
+            continue
+        drop = [item for item in items if item.get_closest_marker(marker)]
+        if drop:
+            config.hook.pytest_deselected(items=drop)
+            items[:] = [item for item in items if not item.get_closest_marker(marker)]
 
 
 @pytest.fixture(scope="session")

@@ -9,17 +9,30 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from typing import TYPE_CHECKING
 
 from pydantic import ValidationError
 
 from tooling import cli_alerts, cli_calendar
 from hotline.errors import HotlineError
 
+if TYPE_CHECKING:
+    from tooling.stack.stack import ComponentStatus
+
 
 def _cmd_up(args: argparse.Namespace) -> int:
     import os
 
     from tooling.stack import stack
+
+    if args.cluster:
+        if args.aggregate_workers:
+            print("hotline up: --cluster starts no services yet, so no --aggregate-workers", file=sys.stderr)
+            return 2
+        from tooling.stack import cluster
+
+        cluster.up(stack.Settings.from_env(), cluster.ClusterSettings())
+        return _cmd_status(args)
 
     if args.aggregate_workers:
         os.environ["HOTLINE_AGGREGATE_WORKERS"] = str(args.aggregate_workers)
@@ -31,6 +44,11 @@ def _cmd_up(args: argparse.Namespace) -> int:
 def _cmd_down(args: argparse.Namespace) -> int:
     from tooling.stack import stack
 
+    if args.cluster:
+        from tooling.stack import cluster
+
+        cluster.down(stack.Settings.from_env(), cluster.ClusterSettings(), purge=args.purge)
+        return 0
     stack.down(stack.Settings.from_env(), purge=args.purge)
     return 0
 
@@ -38,17 +56,31 @@ def _cmd_down(args: argparse.Namespace) -> int:
 def _cmd_status(args: argparse.Namespace) -> int:
     from tooling.stack import stack
 
+    if args.cluster:
+        from tooling.stack import cluster
+
+        rows = cluster.status(stack.Settings.from_env(), cluster.ClusterSettings())
+        _print_status(rows)
+        # Every member of the cluster should answer.
+        return 1 if any(r.healthy is not True for r in rows) else 0
+
     rows = stack.status(stack.Settings.from_env())
-    width = max(len(r.name) for r in rows)
-    for r in rows:
-        health = {True: "healthy", False: "UNHEALTHY", None: "-"}[r.healthy]
-        pid = f"pid {r.pid}" if r.pid else ""
-        print(f"{r.name:<{width}}  {r.state:<13}  {health:<9}  {r.address}  {pid}".rstrip())
+    width = _print_status(rows)
     # Non-zero when something that should answer does not: scripts can wait on it.
     bad = [r for r in rows if r.healthy is False or (r.state == "stopped" and r.name in ("clickhouse", "broker"))]
     if any(r.name == "clickhouse" and r.healthy for r in rows):
         print(f"{'calendar':<{width}}  {cli_calendar.coverage_line()}")
     return 1 if bad else 0
+
+
+def _print_status(rows: "list[ComponentStatus]") -> int:
+    """Print one line per component; returns the width of the name column."""
+    width = max(len(r.name) for r in rows)
+    for r in rows:
+        health = {True: "healthy", False: "UNHEALTHY", None: "-"}[r.healthy]
+        pid = f"pid {r.pid}" if r.pid else ""
+        print(f"{r.name:<{width}}  {r.state:<13}  {health:<9}  {r.address}  {pid}".rstrip())
+    return width
 
 
 def _cmd_migrate(args: argparse.Namespace) -> int:
@@ -198,11 +230,17 @@ def build_parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command", required=True)
     up = sub.add_parser("up", help="start ClickHouse, the broker and the services (idempotent)")
     up.add_argument("--aggregate-workers", type=int, metavar="N", help="aggregate worker processes (default 1)")
+    cluster_help = ("the local cluster instead (ZooKeeper, ClickHouse 2 shards × 2 replicas, 3 Kafka nodes; "
+                    "docs/operations/running.md)")
+    up.add_argument("--cluster", action="store_true", help=cluster_help)
     up.set_defaults(func=_cmd_up)
     down = sub.add_parser("down", help="stop what `up` started")
     down.add_argument("--purge", action="store_true", help="also delete all data for a clean start")
+    down.add_argument("--cluster", action="store_true", help=cluster_help)
     down.set_defaults(func=_cmd_down)
-    sub.add_parser("status", help="what runs, where, healthy or not").set_defaults(func=_cmd_status)
+    st = sub.add_parser("status", help="what runs, where, healthy or not")
+    st.add_argument("--cluster", action="store_true", help=cluster_help)
+    st.set_defaults(func=_cmd_status)
     sub.add_parser("migrate", help="apply ClickHouse schema migrations").set_defaults(func=_cmd_migrate)
     rp = sub.add_parser("replay", help="re-read the event topics into ClickHouse (idempotent)")
     when = rp.add_mutually_exclusive_group(required=True)

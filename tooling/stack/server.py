@@ -7,6 +7,7 @@ message for a taken port or a failed start, stop by recorded PID).
 from __future__ import annotations
 
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -114,3 +115,14 @@ def start_together(servers: list[LocalServer]) -> list[bool]:
                 server.stop()
         raise
     return started
+
+
+def stop_together(servers: list[LocalServer]) -> list[bool]:
+    """Stop every server at once; for each, True if it was running.
+
+    The nodes of a KRaft quorum stopped one by one would leave the last waiting for a majority
+    that is already gone (a controlled shutdown needs the controller) until it is killed; stopped
+    together, each leaves within seconds.
+    """
+    with ThreadPoolExecutor(max_workers=max(1, len(servers))) as pool:
+        return list(pool.map(lambda srv: srv.stop(), servers))
