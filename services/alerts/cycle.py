@@ -7,7 +7,8 @@ Order and guarantees:
 * the watermark (the newest ticket event time) and what was ingested since the last cycle decide
   the evaluated range (plan.py); nothing ingested and the same watermark: the cycle is skipped;
 * the detectors run on what the reader read for that range (detection.py), and `diff` decides the
-  changes against the newest stored state of each episode (diff.py);
+  changes against the newest stored state of each episode (diff.py), closing by its rule an open
+  one that no longer falls in any range;
 * the changes are published (acks=all) before they are stored (publish.py says why), then the
   progress is stored (what was ingested and the watermark), last: a cycle that fails anywhere
   leaves the progress as it was, so the next cycle recomputes the same range and decides the
@@ -27,10 +28,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
-from services.alerts.detection import Params, cluster_reach_ms, detect_all, pair_reach_ms, surge_hours
+from services.alerts.detection import Params, cluster_reach_ms, detect_all, pair_reach_ms, quiet_ms, surge_hours
 from services.alerts.diff import Change, diff, final_states
 from services.alerts.metrics import Metrics
-from services.alerts.plan import DAY_MS, Ingestion, Range, plan
+from services.alerts.plan import Ingestion, Range, open_reach_ms, plan
 from services.alerts.publish import Publisher
 from services.alerts.reader import Reader
 from services.alerts.settings import AlertsSettings
@@ -80,7 +81,8 @@ class Cycle:
         assert self.ingestion is not None
         watermark = self.reader.watermark(int((self.clock() + self.s.max_future_s) * 1000))
         touched, ingestion = self.ingestion.advance(self.reader.ingested(self.ingestion.from_s), self.monotonic())
-        open_before = self.store.open_alerts(since_ms=watermark - self.s.open_reach_days * DAY_MS)
+        open_before = self.store.open_alerts(since_ms=open_reach_ms(
+            watermark_ms=watermark, last_watermark_ms=self.last_watermark_ms, open_reach_days=self.s.open_reach_days))
         evaluated = plan(watermark_ms=watermark, last_watermark_ms=self.last_watermark_ms, touched_ms=touched,
                          oldest_open_ms=open_before.oldest_started_ms, live_days=self.s.live_days,
                          max_backfill_days=self.s.max_backfill_days, tz=self.tz)
@@ -88,7 +90,8 @@ class Cycle:
             self.ingestion = ingestion
             return Outcome(watermark, None)
         computed = self.detect(evaluated)
-        changes = diff(self.store.stored(evaluated.start_ms), computed, evaluated)
+        changes = diff(self.store.stored(evaluated.start_ms), computed, evaluated,
+                       quiet_ms=lambda e: quiet_ms(e, self.params))
         self.publisher.publish(changes)
         for c in changes:
             self.metrics.published.labels(c.change).inc()

@@ -1,8 +1,8 @@
 """The changes a recomputation makes to the stored alerts: pure, decided here only.
 
-`diff(stored, computed, evaluated)` compares the episodes a cycle computed for the evaluated range
-with the newest stored state of each (id → StoredEpisode) and returns the changes, in the order
-they are to be published, each with the state to store and its version:
+`diff(stored, computed, evaluated, quiet_ms=…)` compares the episodes a cycle computed for the
+evaluated range with the newest stored state of each (id → StoredEpisode) and returns the changes,
+in the order they are to be published, each with the state to store and its version:
 
 * an id not stored: `raised` (and, if the episode already ended, `closed` after it, so a
   consumer sees the whole life of an episode a backfill found);
@@ -12,8 +12,15 @@ they are to be published, each with the state to store and its version:
 * a stored open episode detected inside the evaluated range that the recomputation no longer
   produces (the events that made it were corrected or arrived late and tell otherwise): `closed`
   at the range's end, its detail saying it was withdrawn;
+* a stored open episode detected before the evaluated range: no cycle recomputes it any more (the
+  plan pulls the range back to the start of every open episode within its reach, so this one is
+  beyond it): `closed` by its detector's rule, `quiet_ms(episode)` after its last stored evidence,
+  once the range's end is beyond that instant (the detectors close "once the watermark is
+  beyond" too). Left open, it would be open for good: every later brief and the open-alerts gauge
+  would count it;
 * nothing for an unchanged episode, a computed one detected before the range (its evidence was
-  not read whole), or a stored one outside the range.
+  not read whole), a stored closed one outside the range, or an open one whose closing instant
+  the range has not passed yet.
 
 Versions only grow: a change is stored with its natural version (Episode.version) or, when that
 is not above the stored one (a reopening, a withdrawal), the stored version plus one, so the
@@ -24,7 +31,7 @@ stored and computed episodes give the same changes, with the same versions (and 
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Literal
 
@@ -82,7 +89,16 @@ def withdrawn(e: Episode, evaluated: Range) -> Episode:
     return dataclasses.replace(e, closed_ms=closed, detail=reason)
 
 
-def diff(stored: Mapping[str, StoredEpisode], computed: Iterable[Episode], evaluated: Range) -> list[Change]:
+def expired(e: Episode, quiet_ms: int, evaluated: Range) -> Episode | None:
+    """`e` closed by its rule, `quiet_ms` after its last evidence, when the range's end is beyond
+    that instant; None while it is not. A function of the stored state and the watermark only, so
+    a repeated cycle, a restarted or a second detector decide the same closing."""
+    closes = e.updated_ms + quiet_ms
+    return dataclasses.replace(e, closed_ms=closes) if evaluated.end_ms > closes else None
+
+
+def diff(stored: Mapping[str, StoredEpisode], computed: Iterable[Episode], evaluated: Range, *,
+         quiet_ms: Callable[[Episode], int]) -> list[Change]:
     out: list[Change] = []
     produced: set[str] = set()
     for e in sorted(computed, key=lambda c: (c.detected_ms, c.id)):
@@ -102,10 +118,15 @@ def diff(stored: Mapping[str, StoredEpisode], computed: Iterable[Episode], evalu
         out.append(Change(kind, e, _after(e.version, before)))
     for id_, before in sorted(stored.items()):
         e = before.episode
-        if id_ in produced or e.closed_ms or e.detected_ms not in evaluated:
+        if id_ in produced or e.closed_ms:
             continue
-        gone = withdrawn(e, evaluated)
-        out.append(Change("closed", gone, _after(gone.version, before)))
+        if e.detected_ms in evaluated:
+            gone = withdrawn(e, evaluated)
+            out.append(Change("closed", gone, _after(gone.version, before)))
+        elif e.detected_ms < evaluated.start_ms:
+            ended = expired(e, quiet_ms(e), evaluated)
+            if ended is not None:
+                out.append(Change("closed", ended, _after(ended.version, before)))
     return out
 
 

@@ -15,6 +15,9 @@ Two questions, answered from what storage says:
   than `max_backfill_days` before the watermark. Ranges start at a city-local midnight, so the
   same events give the same ranges, live or replayed. None: nothing to do (nothing ingested and
   the watermark did not move).
+* which open episodes pull the range back (`open_reach_ms`): those started within the reach of
+  the watermark the last cycle evaluated up to, so every episode that cycle left open is
+  recomputed by this one, however far the watermark moved in between.
 """
 
 from __future__ import annotations
@@ -91,6 +94,19 @@ def local_midnight(ms: int, tz: ZoneInfo) -> int:
     """Epoch ms of the city-local midnight starting the day of `ms`."""
     day = dt.datetime.fromtimestamp(ms / 1000, tz).date()
     return int(dt.datetime.combine(day, dt.time(), tz).timestamp() * 1000)
+
+
+def open_reach_ms(*, watermark_ms: int, last_watermark_ms: int | None, open_reach_days: int) -> int:
+    """The earliest start of an open episode that pulls this cycle's range back to it.
+
+    Counted from the watermark the last cycle evaluated up to (this cycle's on the first), not from
+    this cycle's: a backfill moves the watermark by weeks from one cycle to the next, and counted
+    from the new watermark an episode the last cycle left open (its closing instant not reached
+    yet) would fall out of every range before its own detector could close it. An episode started
+    before the reach is not recomputed: the diff closes it by its rule from its stored evidence
+    (diff.py)."""
+    since = watermark_ms if last_watermark_ms is None else min(watermark_ms, last_watermark_ms)
+    return since - open_reach_days * DAY_MS
 
 
 def plan(

@@ -9,8 +9,9 @@ is refused at start-up, naming it.
 
 What is recomputed each cycle (services/alerts/plan.py): the live range, the last `live_days` up to
 the watermark; after a backfill (events ingested for older event times) everything from the oldest
-touched day and to the start of every episode still open (started within `open_reach_days`),
-never further back than `max_backfill_days` before the watermark.
+touched day and to the start of every episode still open (started within `open_reach_days` of the
+watermark the last cycle evaluated up to), never further back than `max_backfill_days` before the
+watermark. An open episode beyond that is closed by its detector's rule from its stored evidence.
 """
 
 from __future__ import annotations
@@ -48,8 +49,9 @@ class AlertsSettings(BaseSettings):
         description="a backfill is recomputed from its oldest touched day, but from no earlier than this before the watermark")
     open_reach_days: int = Field(
         default=35, ge=1, le=3660,
-        description="an open episode started within this many days of the watermark is recomputed every cycle "
-        "(so it can be updated or closed); an older one is left as stored")
+        description="an open episode started within this many days of the watermark the last cycle evaluated up "
+        "to is recomputed (so it can be updated or closed); an older one is closed by its detector's rule, "
+        "counted from its last stored evidence")
     max_future_s: int = Field(
         default=3600, ge=0,
         description="events timed further than this past the wall clock do not move the watermark (a wrong clock "

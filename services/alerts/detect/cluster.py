@@ -31,10 +31,16 @@ tickets: over the whole episode. A ticket given twice (same ticket_id) counts on
 windows ending in [watermark − horizon_days, watermark] are evaluated, so the caller supplies the
 tickets created from watermark − (horizon + window + baseline) days (older ones are ignored, so
 supplying more changes nothing). A later call reproduces an episode (id, detected_ms) as long as
-its detection lies within that call's horizon; a cluster that keeps receiving tickets for longer
-than the horizon would be found again as a new episode: the horizon must exceed the clusters
-that matter. The rate is flat over the baseline (no weekday or holiday shape): counts of one
-subcategory in one cell are too sparse for one.
+its detection lies within that call's horizon, so an episode takes in the tickets up to a horizon
+after its detection and no later one: a cluster that keeps receiving tickets for longer than the
+horizon would be found again as a new episode (the horizon must exceed the clusters that matter).
+Its closing is still decided: `known_ms`, how far the caller's tickets reach (the watermark when
+not given), closes an episode still open at the watermark once known_ms is beyond (last ticket +
+`close_after_days`). The caller that follows an episode over a longer range asks at (detection +
+horizon), the last watermark that sees it, with known_ms the range's end (detection.stepped);
+without it an episode still open when it left the horizon would stay open for good. The rate is
+flat over the baseline (no weekday or holiday shape): counts of one subcategory in one cell are
+too sparse for one.
 """
 
 from __future__ import annotations
@@ -172,7 +178,8 @@ def _series(place: _Place, lo: int, hi: int) -> tuple:
     return series_of({"subcategory": place.subcategory, place.level: place.name, "district": district})
 
 
-def _place_episodes(place: _Place, watermark_ms: int, p: ClusterParams) -> list[tuple[Episode, frozenset[str]]]:
+def _place_episodes(place: _Place, watermark_ms: int, known_ms: int,
+                    p: ClusterParams) -> list[tuple[Episode, frozenset[str]]]:
     window_ms = round(p.window_days * DAY_MS)
     baseline_ms = round(p.baseline_days * DAY_MS)
     close_ms = round(p.close_after_days * DAY_MS)
@@ -226,22 +233,26 @@ def _place_episodes(place: _Place, watermark_ms: int, p: ClusterParams) -> list[
             score=-logp / math.log(10),
         )
     if cur is not None:
-        finish(cur, cur.last_ms + close_ms if watermark_ms > cur.last_ms + close_ms else 0)
+        finish(cur, cur.last_ms + close_ms if known_ms > cur.last_ms + close_ms else 0)
     return done
 
 
 def detect_clusters(
-    tickets: Sequence[PlacedTicket], watermark_ms: int, params: ClusterParams = ClusterParams()
+    tickets: Sequence[PlacedTicket], watermark_ms: int, params: ClusterParams = ClusterParams(),
+    *, known_ms: int | None = None,
 ) -> list[Episode]:
     """The cluster episodes detected in windows ending in [watermark − horizon, watermark], in
     (detected_ms, id) order. A pure function of the tickets created from watermark − (horizon +
-    window + baseline) days to the watermark (the others are ignored) and of the watermark."""
+    window + baseline) days to the watermark (the others are ignored), of the watermark, and of
+    `known_ms` (≥ the watermark; default: the watermark): the instant an episode's closing is
+    decided at, its evidence ending at the watermark (see the module's docstring)."""
+    known_ms = watermark_ms if known_ms is None else max(known_ms, watermark_ms)
     since_ms = watermark_ms - round((params.horizon_days + params.window_days + params.baseline_days) * DAY_MS)
     cells: dict[str, list[tuple[Episode, frozenset[str]]]] = defaultdict(list)
     communities: list[tuple[Episode, frozenset[str]]] = []
     places, unique = _places(tickets, since_ms, watermark_ms, params)
     for place in places:
-        found = _place_episodes(place, watermark_ms, params)
+        found = _place_episodes(place, watermark_ms, known_ms, params)
         if place.level == "h3":
             cells[place.subcategory].extend(found)
         else:

@@ -45,6 +45,7 @@ from services.alerts.episode import Episode, series_of
 DAY_MS = 86_400_000
 ARROW = "→"
 _RULES = ("redispatched_to_returner", "dispatches", "unowned")
+RETURN_PAIR = "return_pair"  # the method of a department pair's episode
 
 
 @dataclass(frozen=True, slots=True)
@@ -203,7 +204,7 @@ def _handovers(steps: Sequence[Step], watermark_ms: int) -> dict[tuple[str, str]
     return pairs
 
 
-def _pair_episodes(src: str, dst: str, events: list[tuple[int, str]], watermark_ms: int,
+def _pair_episodes(src: str, dst: str, events: list[tuple[int, str]], watermark_ms: int, known_ms: int,
                    p: PingPongParams) -> list[Episode]:
     window_ms = round(p.pair_window_days * DAY_MS)
     baseline_ms = p.pair_baseline_weeks * 7 * DAY_MS
@@ -218,7 +219,7 @@ def _pair_episodes(src: str, dst: str, events: list[tuple[int, str]], watermark_
         episodes.append(Episode(
             kind="pingpong", series=series, started_ms=c["started"], detected_ms=c["detected"],
             updated_ms=c["updated"], closed_ms=closed, observed=c["observed"], expected=c["expected"],
-            score=c["score"], method="return_pair",
+            score=c["score"], method=RETURN_PAIR,
             detail=f"{len(c['tickets'])} hand-overs {src}{ARROW}{dst}",
             tickets=tuple(sorted(c["tickets"])),
         ))
@@ -247,12 +248,12 @@ def _pair_episodes(src: str, dst: str, events: list[tuple[int, str]], watermark_
                    "tickets": {tid for _, tid in events[lo:hi]}, "observed": float(count),
                    "expected": lam, "score": -logp / ln10}
     if cur is not None:
-        finish(cur, cur["passed"] + window_ms if watermark_ms > cur["passed"] + window_ms else 0)
+        finish(cur, cur["passed"] + window_ms if known_ms > cur["passed"] + window_ms else 0)
     return episodes
 
 
-def detect_return_pairs(steps: Sequence[Step], watermark_ms: int,
-                        params: PingPongParams = PingPongParams()) -> list[Episode]:
+def detect_return_pairs(steps: Sequence[Step], watermark_ms: int, params: PingPongParams = PingPongParams(),
+                        *, known_ms: int | None = None) -> list[Episode]:
     """Department pairs whose hand-overs (A returned, then dispatched to B) rise above the pair's
     own rate: in the `pair_window_days` ending at a hand-over, at least `pair_min_count` of them
     and P(X ≥ count | λ) < `pair_alpha`, λ = (baseline count + ½) / baseline weeks × window weeks.
@@ -263,11 +264,17 @@ def detect_return_pairs(steps: Sequence[Step], watermark_ms: int,
     earliest of its window. The episode takes in every later hand-over of the pair while open and
     closes `pair_window_days` after the last hand-over at which the test still passed (its
     evidence has left the window), once the watermark is beyond. observed/expected/score: at the
-    strongest window. Sorted by (detected_ms, id)."""
+    strongest window. Sorted by (detected_ms, id).
+
+    As with clusters (detect/cluster.py), an episode takes in the hand-overs up to a horizon after
+    its detection; `known_ms` (≥ the watermark; default: the watermark) is the instant its closing
+    is decided at, so the caller asking at (detection + horizon), the last watermark that sees
+    it, still closes an episode open there once its events reach past the closing instant."""
     p = params
+    known_ms = watermark_ms if known_ms is None else max(known_ms, watermark_ms)
     since_ms = watermark_ms - round((p.pair_horizon_days + p.pair_window_days) * DAY_MS) \
         - p.pair_baseline_weeks * 7 * DAY_MS
     episodes: list[Episode] = []
     for (src, dst), events in sorted(_handovers(steps, watermark_ms).items()):
-        episodes.extend(_pair_episodes(src, dst, [e for e in events if e[0] >= since_ms], watermark_ms, p))
+        episodes.extend(_pair_episodes(src, dst, [e for e in events if e[0] >= since_ms], watermark_ms, known_ms, p))
     return sorted(episodes, key=lambda e: (e.detected_ms, e.id))

@@ -8,15 +8,19 @@
 * `Isolated`: a fresh database and fresh topics on the session's ClickHouse and Kafka, with an
   aggregate worker and an alerts service of their own (own names, ports, consumer group), so that
   the watermark, the open alerts and the topic hold only what the test sent.
+* `backfilled(env, events)`: the same events as a backfill, into a database and an alerts topic
+  of their own, detected by one cycle run in the test's process (as the service runs it).
 """
 
 from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import random
 import socket
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from zoneinfo import ZoneInfo
 
 import h3
@@ -25,12 +29,20 @@ from kafka import KafkaAdminClient
 from prometheus_client.parser import text_string_to_metric_families
 
 from hotline import broker
-from hotline.settings import ClickHouseSettings, KafkaSettings
-from hotline.storage import work_calendar
+from hotline.events import to_record
+from hotline.judge import Accepted, judge
+from hotline.settings import ClickHouseSettings, KafkaSettings, PrivacySettings
+from hotline.storage import facts, work_calendar
 from hotline.storage.client import connect
+from hotline.storage.event_rows import insert_sql, to_row
 from hotline.storage.migrate import migrate
 from services.aggregate.settings import AggregateSettings
+from services.alerts.cycle import Cycle
+from services.alerts.metrics import Metrics
+from services.alerts.publish import Publisher
+from services.alerts.reader import Reader, Storage
 from services.alerts.settings import AlertsSettings
+from services.alerts.store import AlertStore
 from tests.integration.ingest.ingest_support import read_topic
 from tests.support.pipeline import produce
 from tests.support.waiting import eventually
@@ -226,6 +238,51 @@ class Isolated:
         return sorted(self.db.execute(
             f"SELECT id, kind, series, started_ms, detected_ms, status, observed "
             f"FROM {database or self.clickhouse.database}.alerts FINAL"))
+
+
+@contextmanager
+def backfilled(env: Isolated, events: list[dict]) -> Iterator[tuple[str, str]]:
+    """Every event at once, shuffled, straight into a fresh database; one detection cycle run in
+    this process (as the service runs it, with the settings of ENV) publishing on a fresh alerts
+    topic. Yields (database, topic); both are dropped afterwards."""
+    database, topic = f"{env.clickhouse.database}_backfill", f"{env.run}.backfill.alerts"
+    db = env.db
+    broker.ensure_topics(KafkaSettings(**{**env.kafka.model_dump(), "topic_alerts": topic}))
+    try:
+        migrate(db, database)
+        work_calendar.sync(db, database, "Asia/Shanghai")
+        shuffled = list(events)
+        random.Random(7).shuffle(shuffled)
+        now = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None, microsecond=0)
+        rows = []
+        for n, e in enumerate(shuffled):
+            verdict = judge(e, PrivacySettings().hash_key)
+            assert isinstance(verdict, Accepted), verdict
+            rows.append(to_row(to_record(verdict.event, TZ), "backfill", 0, n, now))
+        db.execute(insert_sql(database), rows)
+        facts.rebuild(db, database, "Asia/Shanghai", "ticket")
+        settings = AlertsSettings(
+            clickhouse=ClickHouseSettings(**{**env.clickhouse.model_dump(), "database": database}),
+            kafka=KafkaSettings(**{**env.kafka.model_dump(), "topic_alerts": topic}),
+            surge={"baseline_days": 7}, settle_s=0)
+        storage = Storage(settings.clickhouse)
+        publisher = Publisher(settings.kafka, TZ, 10)
+        try:
+            cycle = Cycle(settings, Reader(storage), AlertStore(storage, TZ, "backfill"), publisher, Metrics())
+            outcome = cycle.run()
+            assert not outcome.skipped and outcome.changes
+            assert cycle.run().skipped  # nothing left: one cycle did the whole backfill
+        finally:
+            publisher.close()
+            storage.close()
+        yield database, topic
+    finally:
+        db.execute(f"DROP DATABASE IF EXISTS {database}")
+        admin = KafkaAdminClient(bootstrap_servers=env.kafka.bootstrap_servers)
+        try:
+            admin.delete_topics([topic])
+        finally:
+            admin.close()
 
 
 class ExtraService(LocalService):

@@ -162,3 +162,29 @@ def test_an_open_episode_pulls_the_range_back_only_within_reach(days_ago, start)
     store.rows[old.id] = StoredEpisode(old, old.version)
     evaluated = cycle.run().evaluated
     assert evaluated.start_ms == int(dt.datetime.fromisoformat(start).timestamp() * 1000)
+
+
+def test_an_episode_the_last_cycle_left_open_is_recomputed_however_far_the_watermark_jumped():
+    # the last cycle evaluated up to W − 50 days and left a surge open (started 52 days before W);
+    # a backfill then moved the watermark 50 days in one cycle: the range reaches back to the day
+    # of the hour before the surge's start, so its own detector decides its closing
+    surge = Episode("surge", series_of({"category": "供电"}), W - 52 * 86_400_000, W - 52 * 86_400_000 + 7 * H,
+                    W - 51 * 86_400_000, observed=40, expected=20, score=9, method="share-cusum")
+    cycle, _, store, _, _, _ = make([], progress=Progress(W - 50 * 86_400_000, 900, {1000: 4}))
+    store.rows[surge.id] = StoredEpisode(surge, surge.version)
+    evaluated = cycle.run().evaluated
+    assert evaluated.start_ms == int(dt.datetime.fromisoformat("2024-01-18T00:00:00+08:00").timestamp() * 1000)
+
+
+def test_an_open_episode_beyond_the_reach_is_closed_by_its_rule_from_its_stored_evidence():
+    # started 60 days before W, last evidence 58 days before: no range reaches it any more
+    old = dataclasses.replace(PINGPONG, started_ms=W - 60 * 86_400_000, detected_ms=W - 59 * 86_400_000,
+                              updated_ms=W - 58 * 86_400_000)
+    cycle, _, store, publisher, metrics, _ = make([])
+    store.rows[old.id] = StoredEpisode(old, old.version)
+    [c] = cycle.run().changes
+    # a ping-pong ticket closes 7 days after its last step: W − 51 days = 2024-01-19 15:20 +08:00
+    assert (c.change, c.id, c.episode.closed_ms) == ("closed", old.id, 1_705_648_800_000)
+    assert store.rows[old.id].episode.closed_ms == 1_705_648_800_000
+    assert gauge(metrics, "pingpong") == 0
+    assert cycle.run().skipped  # nothing left to decide

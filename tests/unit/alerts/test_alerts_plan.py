@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from zoneinfo import ZoneInfo
 
-from services.alerts.plan import IngestedSecond, Ingestion, Range, local_midnight, plan
+from services.alerts.plan import IngestedSecond, Ingestion, Range, local_midnight, open_reach_ms, plan
 
 TZ = ZoneInfo("Asia/Shanghai")
 
@@ -56,6 +56,15 @@ def test_an_open_episode_pulls_the_range_to_the_day_of_the_hour_before_its_start
     assert got == Range(ms("2024-02-29T00:00:00+08:00"), W)
     later = plan_(touched_ms=W - 1000, oldest_open_ms=ms("2024-03-01T05:00:00+08:00"))
     assert later == Range(ms("2024-03-01T00:00:00+08:00"), W)
+
+
+def test_the_open_reach_counts_from_the_watermark_the_last_cycle_evaluated_up_to():
+    # a backfill moved the watermark from 1 February to 10 March in one cycle: the episodes that
+    # cycle left open (started from 28 December on) are recomputed now
+    got = open_reach_ms(watermark_ms=W, last_watermark_ms=ms("2024-02-01T15:20:00+08:00"), open_reach_days=35)
+    assert got == ms("2023-12-28T15:20:00+08:00")
+    assert open_reach_ms(watermark_ms=W, last_watermark_ms=None, open_reach_days=35) == ms("2024-02-04T15:20:00+08:00")
+    assert open_reach_ms(watermark_ms=W, last_watermark_ms=W, open_reach_days=35) == ms("2024-02-04T15:20:00+08:00")
 
 
 def rows(*triples: tuple[int, int, int]) -> list[IngestedSecond]:

@@ -124,6 +124,21 @@ def test_a_later_watermark_keeps_the_id_and_detection_and_closes_it():
     assert still.closed_ms == 0
 
 
+def test_asked_at_an_earlier_watermark_its_closing_is_decided_as_of_what_is_known():
+    # the episode as it stood on T0 + 6 d (its last ticket t7 on T0 + 4 d 6 h), the events known
+    # up to T0 + 8 d: closed three days after t7; a ticket after the watermark is not its evidence
+    later_tickets = [ticket("t6", T0 + 3 * DAY, "e"), ticket("t7", T0 + 4 * DAY + 6 * HOUR, "f"),
+                     ticket("t8", T0 + 6 * DAY + 12 * HOUR, "g")]
+    tickets = quiet_history() + burst() + later_tickets
+    (e,) = detect_clusters(tickets, T0 + 6 * DAY, known_ms=T0 + 8 * DAY)
+    assert (e.updated_ms, e.closed_ms) == (T0 + 4 * DAY + 6 * HOUR, T0 + 7 * DAY + 6 * HOUR)
+    assert "t8" not in e.tickets
+    (still,) = detect_clusters(tickets, T0 + 6 * DAY, known_ms=T0 + 7 * DAY + 6 * HOUR)
+    assert still.closed_ms == 0  # known exactly up to the closing instant: still open
+    (same,) = detect_clusters(tickets, T0 + 6 * DAY)
+    assert same.closed_ms == 0  # without known_ms, as of the watermark
+
+
 def test_a_new_burst_after_closing_is_a_new_episode():
     # the first burst is in the baseline now (7 tickets: λ = 7.5 / 90 × 3): six callers needed
     again = [ticket(f"n{i}", T0 + 10 * DAY + i * 2 * HOUR, f"n{i}") for i in range(6)]

@@ -160,6 +160,9 @@ def test_a_pair_handing_over_far_more_than_usual():
     # the pair's evidence leaves the window 7 days after the last passing hand-over
     (c,) = detect_return_pairs(history + burst("A", "B", 8), T0 + 10 * DAY)
     assert (c.id, c.closed_ms) == (e.id, T0 + 9 * DAY + 6 * HOUR)
+    # asked at T0 + 3 d knowing the events up to T0 + 10 d: the same closing (no hand-over after)
+    (k,) = detect_return_pairs(history + burst("A", "B", 8), T0 + 3 * DAY, known_ms=T0 + 10 * DAY)
+    assert (k.id, k.closed_ms) == (e.id, T0 + 9 * DAY + 6 * HOUR)
     # the steps in any order give the same
     shuffled = history + burst("A", "B", 8)
     random.Random(1).shuffle(shuffled)
