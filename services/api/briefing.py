@@ -16,6 +16,8 @@ from collections.abc import Callable
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import orjson
+
 from hotline.calendar.work import EPOCH
 from hotline.storage import work_calendar
 from services.api.brief import assessment, episodes, expected, followups, summary
@@ -219,8 +221,6 @@ class Briefs:
 
     @staticmethod
     def _render(doc: dict[str, Any], fmt: Format, stem: str) -> Answer:
-        import orjson
-
         tickets = _tickets(doc)
         if fmt == "json":
             return Answer(orjson.dumps(doc), MEDIA_TYPES["json"], tickets=tickets)

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import copy
 import io
-import json
 import re
 import zipfile
 from typing import Any
