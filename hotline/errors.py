@@ -42,3 +42,8 @@ class StorageUnavailable(HotlineError):
 
 class MigrationError(HotlineError):
     """A schema migration failed or an applied migration was edited after the fact."""
+
+
+class ClusterError(HotlineError):
+    """The configured ClickHouse cluster is not one the platform can run on (unknown name, shards
+    of unequal weight, a node that does not answer while the schema is made)."""

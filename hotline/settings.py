@@ -61,6 +61,11 @@ class ClickHouseSettings(BaseSettings):
     user: str = "default"
     password: SecretStr = Field(default=SecretStr(""), repr=False)
     database: str = Field(default="hotline", pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")
+    cluster: str = Field(default="", pattern=r"^([A-Za-z_][A-Za-z0-9_]*)?$",
+                         description="the cluster of remote_servers to run on (sharded, replicated schema); "
+                                     "empty: one server")
+    alt_hosts: str = Field(default="", pattern=r"^([^,:\s]+:\d+(,[^,:\s]+:\d+)*)?$",
+                           description="other nodes to connect to when host:port fails, host:port,...")
     external: bool | None = Field(default=None, description="use an existing server; default: host is not loopback")
     env: Literal["development", "production"] = Field(default="development", validation_alias="HOTLINE_ENV")
 
@@ -74,6 +79,12 @@ class ClickHouseSettings(BaseSettings):
             if problem:
                 raise ValueError(f"HOTLINE_ENV=production: {problem}")
         return self
+
+    @property
+    def local_database(self) -> str:
+        """On a cluster, the database of each node's own tables (its shard's rows, replicated);
+        `database` then holds the Distributed tables every reader uses."""
+        return f"{self.database}_local"
 
 
 class KafkaSettings(BaseSettings):

@@ -2,24 +2,39 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from clickhouse_driver import Client
 
 from hotline.settings import ClickHouseSettings
 
+# On a cluster every reader and writer of the shared database goes through Distributed tables:
+# - an insert returns once the shard's replica has the rows (read-after-write, and an error the
+#   writer can act on), not once they are queued on the receiving node's disk;
+# - a subquery or join over another Distributed table runs once and is shipped to the shards
+#   (GLOBAL): a ticket and its call may live on different shards, so a shard-local join is wrong.
+CLUSTER_QUERY_SETTINGS = {"insert_distributed_sync": 1, "distributed_product_mode": "global"}
 
 
-def connect(settings: ClickHouseSettings, *, database: bool = True, **client_settings) -> Client:
+def connect(settings: ClickHouseSettings, *, database: bool = True, host: str | None = None,
+            port: int | None = None, alt_hosts: str | None = None, database_name: str | None = None,
+            **client_settings: Any) -> Client:
     """A new client; `database=False` connects to `default` (the database may not exist yet).
+    `host`, `port`, `alt_hosts` and `database_name` override the settings' (one node of a cluster,
+    its local database).
 
     Connections are lazy: nothing blocks until the first query.
     """
+    opts = {**CLUSTER_QUERY_SETTINGS, **client_settings} if settings.cluster else dict(client_settings)
+    alt = settings.alt_hosts if alt_hosts is None else alt_hosts
     return Client(
-        host=settings.host,
-        port=settings.port,
+        host=host or settings.host,
+        port=port or settings.port,
         user=settings.user,
         password=settings.password.get_secret_value(),
-        database=settings.database if database else "default",
+        database=database_name or (settings.database if database else "default"),
         connect_timeout=5,
         send_receive_timeout=300,
-        settings=client_settings or None,
+        settings=opts or None,
+        **({"alt_hosts": alt} if alt else {}),
     )

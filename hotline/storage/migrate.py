@@ -25,6 +25,7 @@ from importlib import resources
 from typing import Any, Protocol
 
 from hotline.errors import MigrationError
+from hotline.storage.cluster_schema import Layout, cluster_form, local_form, once_per_shard
 
 _FILE = re.compile(r"^(\d{4})_([a-z0-9_]+)\.sql$")
 _REFOLD = re.compile(r"^-- then: refold (call|ticket)_state$", re.MULTILINE)
@@ -117,26 +118,72 @@ def migrate(db: Executor, database: str) -> list[Migration]:
     """Bring `database` up to the newest migration; returns what was applied (empty: no-op)."""
     for stmt in _bookkeeping(database):
         db.execute(stmt)
-    rows = db.execute(f"SELECT version, checksum FROM {database}.schema_migrations")
-    todo = pending({int(v): str(c) for v, c in rows}, available())
+    todo = pending(_applied(db, database), available())
     for m in todo:
         for stmt in m.statements(database):
-            try:
-                db.execute(stmt)
-            except Exception as exc:  # the driver's own error types differ per engine
-                raise MigrationError(f"migration {m.version:04d}_{m.name} failed: {exc}") from exc
-        for entity in m.refolds:
-            from hotline.storage.facts import refold_state  # facts imports nothing from here
-
-            refold_state(db, database, entity)  # type: ignore[arg-type] - the client takes params too
-        for table in m.fills:
-            from hotline.storage.facts import fill_from_view
-
-            fill_from_view(db, database, table)  # type: ignore[arg-type] - the client takes params too
-        # INSERT … SELECT, not an inline INSERT … VALUES (which hangs clickhouse-driver); the
-        # values are our own integers, file names and hex digests, never user input.
-        db.execute(
-            f"INSERT INTO {database}.schema_migrations (version, name, checksum, applied_at) "
-            f"SELECT {m.version}, '{m.name}', '{m.checksum}', now()"
-        )
+            _run(db, m, stmt)
+        _then(db, database, m)
+        _record(db, database, m)
     return todo
+
+
+def migrate_cluster(nodes: list[tuple[int, Executor]], layout: Layout) -> list[Migration]:
+    """The same migrations on a cluster (hotline.storage.cluster_schema): each statement in its
+    local form on every node, then in its Distributed form on every node; a refold or fill once
+    per shard, on its first node (replication copies it); the record once, in the local
+    bookkeeping table every node holds. `nodes` is every node with its shard number, in shard
+    order. Every node must answer: a schema change that reaches some replicas only would leave
+    the others refusing the parts they fetch."""
+    first = nodes[0][1]
+    for stmt in _bookkeeping(layout.local):
+        for _, db in nodes:
+            db.execute(local_form(stmt, 0))
+    for stmt in _bookkeeping(layout.database):
+        for _, db in nodes:
+            db.execute(cluster_form(stmt, layout))
+    todo = pending(_applied(first, layout.local), available())
+    heads: dict[int, Executor] = {}
+    for shard, db in nodes:
+        heads.setdefault(shard, db)
+    shard_heads = [heads[k] for k in sorted(heads)]
+    for m in todo:
+        for local, shared in zip(m.statements(layout.local), m.statements(layout.database), strict=True):
+            for db in shard_heads if once_per_shard(local) else (db for _, db in nodes):
+                _run(db, m, local_form(local, m.version))
+            form = cluster_form(shared, layout)
+            for _, db in nodes if form else ():
+                _run(db, m, form)
+        for db in shard_heads:
+            _then(db, layout.local, m)
+        _record(first, layout.local, m)
+    return todo
+
+
+def _applied(db: Executor, database: str) -> dict[int, str]:
+    return {int(v): str(c) for v, c in db.execute(f"SELECT version, checksum FROM {database}.schema_migrations")}
+
+
+def _run(db: Executor, m: Migration, stmt: str) -> None:
+    try:
+        db.execute(stmt)
+    except Exception as exc:  # the driver's own error types differ per engine
+        raise MigrationError(f"migration {m.version:04d}_{m.name} failed: {exc}") from exc
+
+
+def _then(db: Executor, database: str, m: Migration) -> None:
+    """The file's `-- then:` directives."""
+    from hotline.storage.facts import fill_from_view, refold_state  # facts imports nothing from here
+
+    for entity in m.refolds:
+        refold_state(db, database, entity)  # type: ignore[arg-type] - the client takes params too
+    for table in m.fills:
+        fill_from_view(db, database, table)  # type: ignore[arg-type] - the client takes params too
+
+
+def _record(db: Executor, database: str, m: Migration) -> None:
+    # INSERT … SELECT, not an inline INSERT … VALUES (which hangs clickhouse-driver); the
+    # values are our own integers, file names and hex digests, never user input.
+    db.execute(
+        f"INSERT INTO {database}.schema_migrations (version, name, checksum, applied_at) "
+        f"SELECT {m.version}, '{m.name}', '{m.checksum}', now()"
+    )
