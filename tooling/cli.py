@@ -27,8 +27,7 @@ def _cmd_up(args: argparse.Namespace) -> int:
 
     if args.cluster:
         if args.aggregate_workers:
-            print("hotline up: --cluster starts no services yet, so no --aggregate-workers", file=sys.stderr)
-            return 2
+            os.environ["HOTLINE_CLUSTER_AGGREGATE_WORKERS"] = str(args.aggregate_workers)
         from tooling.stack import cluster
 
         cluster.up(stack.Settings.from_env(), cluster.ClusterSettings())
@@ -115,29 +114,35 @@ def _cmd_replay(args: argparse.Namespace) -> int:
 def _cmd_rebuild(args: argparse.Namespace) -> int:
     from hotline.settings import CitySettings, ClickHouseSettings
     from hotline.storage import facts
-    from hotline.storage.client import connect
+    from hotline.storage.shards import targets
 
     settings, tz = ClickHouseSettings(), CitySettings().timezone
-    client = connect(settings)
-    for entity in ("call", "ticket"):
-        if args.state:
-            facts.refold_state(client, settings.database, entity)
-            print(f"{entity}_state re-folded from the event archive")
-        facts.rebuild(client, settings.database, tz, entity)
-        print(f"{entity}_facts rebuilt")
+    places = targets(settings)
+    for i, (client, database) in enumerate(places):  # each shard rebuilds its own, on a cluster
+        where = f" (shard {i + 1})" if len(places) > 1 else ""
+        for entity in ("call", "ticket"):
+            if args.state:
+                facts.refold_state(client, database, entity)
+                print(f"{entity}_state re-folded from the event archive{where}")
+            facts.rebuild(client, database, tz, entity)
+            print(f"{entity}_facts rebuilt{where}")
+        client.disconnect()
     return 0
 
 
 def _cmd_compact(args: argparse.Namespace) -> int:
     from hotline.settings import ClickHouseSettings
     from hotline.storage import compaction
-    from hotline.storage.client import connect
+    from hotline.storage.shards import targets
 
     settings = ClickHouseSettings()
-    client = connect(settings)
-    for entity in ("ticket", "call"):
-        days = compaction.compact(client, settings.database, entity)
-        print(f"{entity}_facts compacted ({days} days recorded clean)")
+    places = targets(settings)
+    for i, (client, database) in enumerate(places):  # each shard compacts its own, on a cluster
+        where = f", shard {i + 1}" if len(places) > 1 else ""
+        for entity in ("ticket", "call"):
+            days = compaction.compact(client, database, entity)
+            print(f"{entity}_facts compacted ({days} days recorded clean{where})")
+        client.disconnect()
     return 0
 
 

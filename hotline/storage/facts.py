@@ -84,6 +84,18 @@ def rebuild(db: ParamExecutor, database: str, tz: str, entity: Entity) -> None:
     db.execute(mark_changes_sql(entity, database, all_ids=True))
 
 
+def stale(db: ParamExecutor, database: str, entity: Entity) -> list[str]:
+    """Entities whose newest facts count another number of events than their state folds (or
+    that have no facts at all): facts refreshed from a replica that was missing some of their
+    events (hotline.storage.placement). A scan of the whole state and facts tables."""
+    key = _ID[entity]
+    rows = db.execute(
+        f"SELECT {key} FROM (SELECT {key}, uniqExactMerge(events) AS folded FROM {database}.{entity}_state "
+        f"GROUP BY {key}) ANY LEFT JOIN (SELECT {key}, max(events) AS counted FROM {database}.{entity}_facts "
+        f"GROUP BY {key}) USING {key} WHERE folded != counted")
+    return [r[0] for r in rows]
+
+
 def refold_state(db: ParamExecutor, database: str, entity: Entity) -> None:
     """Re-fold `<entity>_state` from the raw archive, using the view's own SELECT. Idempotent:
     the state is a lattice, folding an event again changes nothing; use it after a view was

@@ -34,6 +34,7 @@ from zoneinfo import ZoneInfo
 
 import faust
 
+from hotline.storage.placement import Placement
 from services.aggregate.consumer import Acked, attach_sink
 from services.aggregate.metrics import METRICS
 from services.aggregate.prepare import Incoming, Prepared, prepare
@@ -157,17 +158,20 @@ class Writers:
 
     def __init__(self, settings: AggregateSettings):
         self.settings = settings
+        # One placement for both: on a cluster they write a shard's same replica, so a refresh
+        # sees the events inserted before it.
+        self.placement = Placement(settings.clickhouse)
         self._insert: ClickHouseWriter | None = None
         self._refresh: ClickHouseWriter | None = None
 
     def inserter(self) -> ClickHouseWriter:
         if self._insert is None:
-            self._insert = ClickHouseWriter(self.settings.clickhouse, self.settings.city.timezone)
+            self._insert = ClickHouseWriter(self.settings.clickhouse, self.settings.city.timezone, self.placement)
         return self._insert
 
     def refresher(self) -> ClickHouseWriter:
         if self._refresh is None:
-            self._refresh = ClickHouseWriter(self.settings.clickhouse, self.settings.city.timezone)
+            self._refresh = ClickHouseWriter(self.settings.clickhouse, self.settings.city.timezone, self.placement)
         return self._refresh
 
 

@@ -13,23 +13,28 @@ import logging
 
 from hotline.settings import ClickHouseSettings
 from hotline.storage import compaction
-from hotline.storage.client import connect
+from hotline.storage.shards import targets
 from services.api.periodic import Periodic
 
 log = logging.getLogger("hotline.api")
 
 
 def compact_once(settings: ClickHouseSettings) -> bool:
-    """One round (blocking); True when it compacted."""
-    client = connect(settings)
+    """One round (blocking); True when it compacted. On a cluster each shard compacts its own
+    facts and records its own days (readers sum the shards' records)."""
+    done = False
+    places = targets(settings)
     try:
-        if not compaction.pending(client, settings.database):
-            return False
-        for entity in ("ticket", "call"):
-            compaction.compact(client, settings.database, entity)  # type: ignore[arg-type]
-        return True
+        for client, database in places:
+            if not compaction.pending(client, database):
+                continue
+            for entity in ("ticket", "call"):
+                compaction.compact(client, database, entity)  # type: ignore[arg-type]
+            done = True
+        return done
     finally:
-        client.disconnect()
+        for client, _ in places:
+            client.disconnect()
 
 
 class Compactor(Periodic):
