@@ -65,6 +65,15 @@ class ClusterRole:
 
     def remote_servers(self, user: str, password: str) -> str:
         """The <shard> elements of the cluster (string.Template has no loops)."""
+        return self._shards(self.shards, user, password)
+
+    def everywhere(self, user: str, password: str) -> str:
+        """The <shard> of `<cluster>_all`: one shard whose replicas are every node, for the tables
+        each node holds in full (hotline.storage.cluster_schema)."""
+        return self._shards((tuple(r for shard in self.shards for r in shard),), user, password)
+
+    @staticmethod
+    def _shards(shards: tuple[tuple[tuple[str, int], ...], ...], user: str, password: str) -> str:
         def replica(host: str, port: int) -> str:
             return (f"<replica><host>{escape(host)}</host><port>{port}</port>"
                     f"<user>{escape(user)}</user><password>{escape(password)}</password></replica>")
@@ -73,7 +82,7 @@ class ClusterRole:
         return "\n".join(
             "            <shard><internal_replication>true</internal_replication>"
             + "".join(replica(h, p) for h, p in shard) + "</shard>"
-            for shard in self.shards)
+            for shard in shards)
 
 
 class LocalClickHouse(LocalServer):
@@ -143,6 +152,7 @@ class LocalClickHouse(LocalServer):
         (etc / "config.d" / "cluster.xml").write_text(string.Template(template).substitute(
             cluster=role.cluster,
             shards=role.remote_servers(self.settings.user, self.settings.password.get_secret_value()),
+            everywhere=role.everywhere(self.settings.user, self.settings.password.get_secret_value()),
             interserver_host=escape(self.settings.host), interserver_port=role.interserver_port,
             zookeeper_host=escape(zk_host), zookeeper_port=zk_port,
             shard=role.shard, replica=escape(role.replica),

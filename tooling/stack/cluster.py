@@ -1,31 +1,41 @@
 """The local cluster (`hotline up --cluster`): ZooKeeper, ClickHouse as 2 shards × 2 replicas and
 Apache Kafka as 3 KRaft nodes, on loopback, under <state>/cluster, on ports of its own.
 
-The first step toward running the platform on clusters: the servers start, answer, replicate
-and stop. The platform's schema, workers and API do not use it yet; the single-node stack
-(tooling/stack/stack.py) stays the default and shares nothing with it but the server classes.
+`up` also makes the cluster schema (hotline.storage.cluster_schema) and starts the platform's
+services on the cluster: ingest, the aggregate workers (HOTLINE_CLUSTER_AGGREGATE_WORKERS, default
+2), the query API and the alerts service, configured through their environment. The single-node
+stack (tooling/stack/stack.py) stays the default and shares nothing with it but the server and
+service classes.
 
 Ports follow from one setting, HOTLINE_CLUSTER_BASE_PORT (B, default 23400), away from the demo
 stack's defaults and every test stack's:
 
     ClickHouse node k (0..3)   native B+k, HTTP B+10+k, interserver B+20+k
+    ingest, API, alerts        B+60, B+61, B+62
+    aggregate worker i (0..)   B+70+i
     ZooKeeper                  B+81
     Kafka node n (1..3)        B+90+n, its controller B+95+n
 """
 
 from __future__ import annotations
 
+import os
 import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from hotline import broker
-from hotline.settings import KafkaSettings, StackSettings
+from hotline.settings import CalendarSettings, CitySettings, ClickHouseSettings, KafkaSettings, StackSettings
+from hotline.storage import work_calendar
+from hotline.storage.__main__ import migrate_configured
 from tooling.stack.broker_server import LocalBroker, new_cluster_id
 from tooling.stack.clickhouse_server import ClusterRole, LocalClickHouse
 from tooling.stack.server import LocalServer, start_together, stop_together
+from tooling.stack.services import SERVICES, LocalService
 from tooling.stack.stack import ComponentStatus, Say, Settings
 from tooling.stack.zookeeper_server import LocalZooKeeper
 
@@ -44,6 +54,7 @@ class ClusterSettings(BaseSettings):
     name: str = Field(default="hotline", pattern=r"^[A-Za-z_][A-Za-z0-9_]*$",
                       description="the ClickHouse cluster's name in remote_servers (ON CLUSTER, Distributed)")
     base_port: int = Field(default=23400, ge=1024, le=65435, description="the first of the cluster's ports")
+    aggregate_workers: int = Field(default=2, ge=1, le=9, description="aggregate worker processes `up` starts")
 
 
 @dataclass(frozen=True)
@@ -138,6 +149,58 @@ def members(s: Settings, c: ClusterSettings, kafka_cluster_id: str | None = None
     return Members(zk, ch, kafka)
 
 
+def clickhouse_settings(s: Settings, c: ClusterSettings) -> ClickHouseSettings:
+    """The platform's ClickHouse settings pointed at the cluster: its first node, the others to
+    fail over to, the cluster's name (the schema and the workers' placement follow from it)."""
+    first, *others = Topology.of(c).clickhouse
+    return s.clickhouse.model_copy(update={
+        "host": HOST, "port": first.port, "http_port": first.http_port, "cluster": c.name,
+        "alt_hosts": ",".join(f"{HOST}:{n.port}" for n in others), "external": False})
+
+
+def service_env(s: Settings, c: ClusterSettings) -> dict[str, str]:
+    """The environment the platform's services run with on the cluster."""
+    ch, k, b = clickhouse_settings(s, c), kafka_settings(s, c), c.base_port
+    return {
+        "HOTLINE_STATE_DIR": str(cluster_stack(s).state_dir),
+        "HOTLINE_CLICKHOUSE_HOST": ch.host, "HOTLINE_CLICKHOUSE_PORT": str(ch.port),
+        "HOTLINE_CLICKHOUSE_HTTP_PORT": str(ch.http_port), "HOTLINE_CLICKHOUSE_ALT_HOSTS": ch.alt_hosts,
+        "HOTLINE_CLICKHOUSE_CLUSTER": c.name,
+        "HOTLINE_KAFKA_BOOTSTRAP_SERVERS": k.bootstrap_servers,
+        "HOTLINE_KAFKA_REPLICATION_FACTOR": str(k.replication_factor),
+        "HOTLINE_INGEST_PORT": str(b + 60), "HOTLINE_API_PORT": str(b + 61), "HOTLINE_ALERTS_PORT": str(b + 62),
+        "HOTLINE_AGGREGATE_PORT": str(b + 70), "HOTLINE_AGGREGATE_WORKERS": str(c.aggregate_workers),
+    }
+
+
+def services(s: Settings, c: ClusterSettings) -> list[LocalService]:
+    """The platform's services on the cluster, with the settings they will read."""
+    env = service_env(s, c)
+    out = []
+    for spec in SERVICES:
+        with _environment(env):
+            settings = spec.load_settings()
+        count = c.aggregate_workers if spec.name == "aggregate" else 1
+        recorded = len(list((cluster_stack(s).state_dir / "run").glob(f"{spec.name}*.pid")))
+        out += [LocalService(cluster_stack(s), spec, i, settings, env) for i in range(max(count, recorded))]
+    return out
+
+
+@contextmanager
+def _environment(env: dict[str, str]) -> Iterator[None]:
+    """Settings classes read the process environment: the services' settings are read with theirs."""
+    saved = {k: os.environ.get(k) for k in env}
+    os.environ.update(env)
+    try:
+        yield
+    finally:
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+
+
 def _kafka_cluster_id(stack: StackSettings) -> str:
     """The id every node's storage is formatted with (nodes of two ids refuse each other): made
     once, kept in the cluster's folder so a node formatted later joins the same cluster."""
@@ -170,11 +233,23 @@ def up(s: Settings, c: ClusterSettings, say: Say = print) -> None:
     topics = broker.ensure_topics(kafka_settings(s, c))
     say(f"kafka: topics (replication {KAFKA_REPLICATION}, min.insync.replicas {KAFKA_MIN_IN_SYNC}) "
         + ", ".join(f"{t} ({n} partitions)" for t, n in sorted(topics.items())))
+    ch = clickhouse_settings(s, c)
+    applied = migrate_configured(ch)
+    say(f"clickhouse: cluster schema {'applied: ' + ', '.join(f'{m.version:04d}' for m in applied) if applied else 'up to date'}")
+    with _environment(service_env(s, c)):
+        synced = work_calendar.sync_configured(ch, CitySettings().timezone, CalendarSettings())
+    say(f"calendar: covers up to {synced.combined.covered_until}")
+    svcs = services(s, c)
+    for svc, now in zip(svcs, start_together(svcs)):
+        say(f"{svc.name}: {'started' if now else 'already running'} at http://{svc.address()}")
 
 
 def down(s: Settings, c: ClusterSettings, purge: bool = False, say: Say = print) -> None:
     m = members(s, c)
-    # ZooKeeper last: ClickHouse nodes that outlive it retry their lost session while stopping.
+    # The services first (they write to the servers); ZooKeeper last: ClickHouse nodes that
+    # outlive it retry their lost session while stopping.
+    for svc, was in zip(reversed(svcs := services(s, c)), stop_together(list(reversed(svcs)))):
+        say(f"{svc.name}: {'stopped' if was else 'was not running'}")
     nodes: list[LocalServer] = [*m.kafka, *m.clickhouse]
     for srv, was in [*zip(nodes, stop_together(nodes)), (m.zookeeper, m.zookeeper.stop())]:
         say(f"{srv.name}: {'stopped' if was else 'was not running'}")
@@ -186,7 +261,7 @@ def down(s: Settings, c: ClusterSettings, purge: bool = False, say: Say = print)
 
 def status(s: Settings, c: ClusterSettings) -> list[ComponentStatus]:
     out = []
-    for srv in members(s, c).all():
+    for srv in [*members(s, c).all(), *services(s, c)]:
         pid = srv.pid()
         out.append(ComponentStatus(srv.name, "running" if pid else "stopped", srv.address(),
                                    srv.ready() if pid else None, pid))

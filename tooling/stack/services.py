@@ -61,12 +61,17 @@ SERVICES: tuple[ServiceSpec, ...] = (
 class LocalService(LocalServer):
     """Instance `index` of a service: `aggregate`, `aggregate-2`, … on port, port + 1, …"""
 
-    def __init__(self, stack: StackSettings, spec: ServiceSpec, index: int = 0, settings: Any = None):
+    def __init__(self, stack: StackSettings, spec: ServiceSpec, index: int = 0, settings: Any = None,
+                 extra_env: dict[str, str] | None = None):
         self.name = spec.name if index == 0 else f"{spec.name}-{index + 1}"
         super().__init__(stack)
         self.spec = spec
         self.settings = settings if settings is not None else spec.load_settings()
         self.port = self.settings.port + index
+        self.extra_env = extra_env or {}
+
+    def env(self) -> dict[str, str]:
+        return self.extra_env
 
     def ports(self) -> list[Port]:
         prefix = self.settings.model_config.get("env_prefix", "")

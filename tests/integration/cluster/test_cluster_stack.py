@@ -31,9 +31,9 @@ SHARD = {"clickhouse-1-1": "1", "clickhouse-1-2": "1", "clickhouse-2-1": "2", "c
 ZOOKEEPER = 23481
 KAFKA = "127.0.0.1:23491,127.0.0.1:23492,127.0.0.1:23493"
 EVERY_PORT = (23400, 23401, 23402, 23403, 23410, 23411, 23412, 23413, 23420, 23421, 23422, 23423,
-              23481, 23491, 23492, 23493, 23496, 23497, 23498)
+              23460, 23461, 23462, 23470, 23471, 23481, 23491, 23492, 23493, 23496, 23497, 23498)
 MEMBERS = ("zookeeper", "clickhouse-1-1", "clickhouse-1-2", "clickhouse-2-1", "clickhouse-2-2",
-           "kafka-1", "kafka-2", "kafka-3")
+           "kafka-1", "kafka-2", "kafka-3", "ingest", "aggregate", "aggregate-2", "api", "alerts")
 
 
 def hotline(env: dict[str, str], *args: str) -> subprocess.CompletedProcess:
@@ -91,7 +91,7 @@ def cluster():
         down = hotline(env, "down", "--cluster")
         assert down.returncode == 0, down.stderr
         assert sorted(down.stdout.splitlines()) == sorted(f"{m}: stopped" for m in MEMBERS), down.stdout
-        assert len(started) == 8, started
+        assert len(started) == len(MEMBERS), started
         assert [p for p in started if alive(p)] == []
         assert [p for p in EVERY_PORT if listening(p)] == []
         assert list(run_dir.glob("*.pid")) == []
@@ -108,7 +108,7 @@ def test_up_starts_every_member_under_its_own_folder_and_a_second_up_changes_not
     folder = cluster["state"] / "cluster"
     assert sorted(p.name for p in folder.iterdir()) == [
         "clickhouse-1-1", "clickhouse-1-2", "clickhouse-2-1", "clickhouse-2-2",
-        "kafka-1", "kafka-2", "kafka-3", "kafka-cluster.id", "logs", "run", "zookeeper"]
+        "faust", "kafka-1", "kafka-2", "kafka-3", "kafka-cluster.id", "logs", "run", "zookeeper"]
 
     again = hotline(cluster["env"], "up", "--cluster")
     assert again.returncode == 0, again.stderr
