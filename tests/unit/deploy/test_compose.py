@@ -3,7 +3,10 @@
 No machine of the project runs Docker, so this is what keeps the compose file honest: it must be
 valid under the Compose Specification schema, and agree with the code it configures — the
 settings classes (every HOTLINE_* variable must be a real field), the Kafka topics and partition
-default, the ports, the Prometheus targets and the Grafana provisioning.
+default, the ports, the Prometheus targets and the Grafana provisioning. The optional profile
+`cluster` (the same platform on 3 Kafka nodes and 2 x 2 ClickHouse nodes) is checked against its
+server configs in deploy/clickhouse/cluster/, and by `docker compose config` where a client is
+installed.
 """
 
 from __future__ import annotations
@@ -11,7 +14,10 @@ from __future__ import annotations
 import importlib
 import inspect
 import json
+import os
 import re
+import shutil
+import subprocess
 import sys
 import tomllib
 from pathlib import Path
@@ -31,6 +37,7 @@ PROMETHEUS_FILE = ROOT / "deploy/prometheus/prometheus.yml"
 GRAFANA_DATASOURCES = ROOT / "deploy/grafana/provisioning/datasources/prometheus.yml"
 GRAFANA_DASHBOARDS = ROOT / "deploy/grafana/provisioning/dashboards/hotline.yml"
 SCHEMA_FILE = Path(sys.prefix) / "share/compose-spec/compose-spec.json"
+CLUSTER_CONFIGS = ROOT / "deploy/clickhouse/cluster"
 
 SERVICES = {"kafka", "kafka-init", "clickhouse", "migrate", "ingest", "aggregate", "api", "alerts", "prometheus",
             "grafana"}
@@ -54,6 +61,21 @@ APP_ENV = {
     "HOTLINE_CLICKHOUSE_EXTERNAL": "true",
     "HOTLINE_CLICKHOUSE_DATABASE": "hotline",
     "HOTLINE_CLICKHOUSE_USER": "${HOTLINE_CLICKHOUSE_USER:-hotline}",
+}
+
+# The profile `cluster`: the same services on clusters, each ClickHouse node with its shard.
+CLICKHOUSE_NODES = {"clickhouse-1-1": 1, "clickhouse-1-2": 1, "clickhouse-2-1": 2, "clickhouse-2-2": 2}
+KAFKA_NODES = ("kafka-1", "kafka-2", "kafka-3")
+CLUSTER_APPS = {f"{name}-cluster": name for name in APP_SERVICES}
+CLUSTER_SERVICES = {"clickhouse-keeper", *CLICKHOUSE_NODES, *KAFKA_NODES, "kafka-init-cluster", *CLUSTER_APPS}
+CLUSTER_PORTS = {"ingest-cluster": {(18080, 8080)}, "api-cluster": {(18090, 8090)}}
+CLUSTER_APP_ENV = {
+    "HOTLINE_KAFKA_BOOTSTRAP_SERVERS": "kafka-1:9092,kafka-2:9092,kafka-3:9092",
+    "HOTLINE_KAFKA_REPLICATION_FACTOR": "3",
+    "HOTLINE_CLICKHOUSE_HOST": "clickhouse-1-1",
+    "HOTLINE_CLICKHOUSE_PORT": "9000",
+    "HOTLINE_CLICKHOUSE_ALT_HOSTS": "clickhouse-1-2:9000,clickhouse-2-1:9000,clickhouse-2-2:9000",
+    "HOTLINE_CLICKHOUSE_CLUSTER": "hotline",
 }
 PASSWORD_REF = re.compile(r"^\$\{HOTLINE_CLICKHOUSE_PASSWORD:\?[^}]+\}$")
 
@@ -198,7 +220,7 @@ def test_the_local_broker_runs_the_kafka_version_of_compose(services: dict) -> N
 
 
 def test_service_names(services: dict) -> None:
-    assert set(services) == SERVICES
+    assert set(services) == SERVICES | CLUSTER_SERVICES
 
 
 def test_images(services: dict) -> None:
@@ -451,3 +473,295 @@ def test_grafana_provisioning(services: dict) -> None:
     assert provider["type"] == "file"
     assert provider["options"]["path"] == mounts["./deploy/grafana/dashboards"]
     assert (ROOT / "deploy/grafana/dashboards").is_dir()
+
+
+# --- profile `cluster` -------------------------------------------------------------------------
+
+
+def profiles(service: dict) -> set[str]:
+    return set(service.get("profiles", []))
+
+
+def config_d(service: dict) -> list[ElementTree.Element]:
+    """The repository's XML files a ClickHouse node mounts into its config.d/, parsed."""
+    return [ElementTree.parse(ROOT / source).getroot() for source, target in bind_mounts(service).items()
+            if target.startswith("/etc/clickhouse-server/config.d/")]
+
+
+def single(roots: list[ElementTree.Element], path: str) -> ElementTree.Element:
+    """The one element at `path` among a node's config files (two would be merged by the server,
+    a reading this test does not attempt)."""
+    found = [e for root in roots for e in root.findall(path)]
+    assert len(found) == 1, f"{path}: {len(found)} elements"
+    return found[0]
+
+
+def remote_servers(roots: list[ElementTree.Element]) -> dict[str, list[list[tuple[str, int]]]]:
+    """cluster name -> its shards -> their replicas' (host, port)."""
+    return {
+        cluster.tag: [[(r.findtext("host"), int(r.findtext("port"))) for r in shard.findall("replica")]
+                      for shard in cluster.findall("shard")]
+        for cluster in single(roots, "remote_servers")
+    }
+
+
+def test_the_cluster_profile_is_optional(services: dict) -> None:
+    # `docker compose up` without --profile starts exactly the single-node stack, as before.
+    assert {name for name, s in services.items() if not profiles(s)} == SERVICES
+    for name in CLUSTER_SERVICES:
+        assert services[name]["profiles"] == ["cluster"], name
+    # The cluster nodes reuse the single ones' definitions; these keep their own values.
+    assert (services["kafka"]["hostname"], services["clickhouse"]["hostname"]) == ("kafka", "clickhouse")
+    kafka = environment(services["kafka"])
+    assert kafka["KAFKA_NODE_ID"] == "1" and kafka["KAFKA_OFFSETS_TOPIC_REPLICATION_FACTOR"] == "1"
+    assert "KAFKA_MIN_INSYNC_REPLICAS" not in kafka and "CLUSTER_ID" in kafka
+    assert services["clickhouse"]["volumes"] == ["clickhouse-data:/var/lib/clickhouse"]
+
+
+def test_depends_on_stays_within_a_profile(services: dict) -> None:
+    # A dependency in another profile would not start (or, from a default service, would pull
+    # the cluster into every `up`).
+    for name, service in services.items():
+        for dep in service.get("depends_on", {}):
+            assert dep in services, f"{name} depends on {dep}, which is not a service"
+            assert profiles(services[dep]) <= profiles(service), f"{name} depends on {dep} of another profile"
+
+
+def test_cluster_images(services: dict) -> None:
+    server = services["clickhouse"]["image"]
+    for name in CLICKHOUSE_NODES:
+        assert services[name]["image"] == server, name
+    # Keeper is released with the server: the same version.
+    assert services["clickhouse-keeper"]["image"] == "clickhouse/clickhouse-keeper:" + server.split(":", 1)[1]
+    for name in (*KAFKA_NODES, "kafka-init-cluster"):
+        assert services[name]["image"] == services["kafka"]["image"], name
+    for name, single_node in CLUSTER_APPS.items():
+        assert services[name]["build"] == services[single_node]["build"], name
+        assert services[name]["image"] == services[single_node]["image"], name
+
+
+def test_cluster_commands(services: dict) -> None:
+    assert {name: command_text(services[name]) for name in CLUSTER_APPS} == {
+        name: COMMANDS[single_node] for name, single_node in CLUSTER_APPS.items()}
+
+
+def test_cluster_depends_on(services: dict) -> None:
+    def deps(name: str) -> dict[str, str]:
+        return {k: v["condition"] for k, v in services[name].get("depends_on", {}).items()}
+
+    nodes = {name: "service_healthy" for name in CLICKHOUSE_NODES}
+    for name in CLICKHOUSE_NODES:
+        assert deps(name) == {"clickhouse-keeper": "service_healthy"}, name
+    assert deps("kafka-init-cluster") == {name: "service_healthy" for name in KAFKA_NODES}
+    # The migrations reach every node: each must answer.
+    assert deps("migrate-cluster") == nodes
+    for name in CLUSTER_APPS.keys() - {"migrate-cluster"}:
+        assert deps(name) == {"kafka-init-cluster": "service_completed_successfully", **nodes,
+                              "migrate-cluster": "service_completed_successfully"}, name
+    for name in ("kafka-init-cluster", "migrate-cluster"):
+        assert services[name]["restart"] == "no", name
+
+
+def test_cluster_app_environment(services: dict) -> None:
+    # Everything but the servers' addresses as the single-node services have it.
+    rest = {k: v for k, v in environment(services["api"]).items() if k not in CLUSTER_APP_ENV}
+    for name in CLUSTER_APPS:
+        env = environment(services[name])
+        assert env == {**rest, **CLUSTER_APP_ENV}, name
+
+
+def test_cluster_app_environment_builds_settings(services: dict, clean_env: pytest.MonkeyPatch) -> None:
+    shell = {"HOTLINE_CLICKHOUSE_PASSWORD": "s3cret-Qm4xT9vW2pL7"}
+    for var, value in environment(services["aggregate-cluster"]).items():
+        if var.startswith(("HOTLINE_KAFKA_", "HOTLINE_CLICKHOUSE_")):
+            clean_env.setenv(var, interpolate(value, shell))
+    kafka, clickhouse = KafkaSettings(), ClickHouseSettings()
+    assert kafka.addresses() == [("kafka-1", 9092), ("kafka-2", 9092), ("kafka-3", 9092)]
+    assert kafka.replication_factor == 3
+    assert (clickhouse.host, clickhouse.port, clickhouse.cluster) == ("clickhouse-1-1", 9000, "hotline")
+    assert clickhouse.alt_hosts == "clickhouse-1-2:9000,clickhouse-2-1:9000,clickhouse-2-2:9000"
+
+
+def test_cluster_addresses_are_the_nodes(services: dict) -> None:
+    # What the services are told is what the servers advertise and are named in the compose network.
+    env = environment(services["ingest-cluster"])
+    advertised = [environment(services[n])["KAFKA_ADVERTISED_LISTENERS"].removeprefix("PLAINTEXT://")
+                  for n in KAFKA_NODES]
+    assert env["HOTLINE_KAFKA_BOOTSTRAP_SERVERS"].split(",") == advertised
+    clickhouse = [f"{env['HOTLINE_CLICKHOUSE_HOST']}:{env['HOTLINE_CLICKHOUSE_PORT']}",
+                  *env["HOTLINE_CLICKHOUSE_ALT_HOSTS"].split(",")]
+    assert clickhouse == [f"{services[n]['hostname']}:9000" for n in CLICKHOUSE_NODES]
+
+
+def test_cluster_published_ports(services: dict) -> None:
+    # The profile runs beside the single-node stack: no host port twice.
+    hosts = [host for service in services.values() for host, _ in published(service)]
+    assert len(hosts) == len(set(hosts)), sorted(hosts)
+    assert {name: published(services[name]) for name in CLUSTER_SERVICES if published(services[name])} == CLUSTER_PORTS
+
+
+def test_two_aggregate_workers(services: dict) -> None:
+    aggregate = services["aggregate-cluster"]
+    assert aggregate["deploy"]["replicas"] == 2
+    assert not aggregate.get("ports"), "two replicas cannot publish one host port"
+
+
+def test_cluster_data_volumes(compose: dict, services: dict) -> None:
+    data = {"clickhouse-keeper": "/var/lib/clickhouse", **dict.fromkeys(CLICKHOUSE_NODES, "/var/lib/clickhouse"),
+            **dict.fromkeys(KAFKA_NODES, "/var/lib/kafka/data")}
+    sources = []
+    for name, path in data.items():
+        named = [v.split(":")[0] for v in services[name]["volumes"] if v.split(":")[1] == path]
+        assert len(named) == 1 and named[0] in compose["volumes"], f"{name}: {path} is not a named volume"
+        sources += named
+    assert len(sources) == len(set(sources)), "each node needs a volume of its own"
+
+
+# ClickHouse
+
+
+def test_every_cluster_config_is_mounted(services: dict) -> None:
+    mounted = {Path(source).name for name in ("clickhouse-keeper", *CLICKHOUSE_NODES)
+               for source in bind_mounts(services[name])}
+    assert mounted == {p.name for p in CLUSTER_CONFIGS.iterdir()}
+
+
+def test_clickhouse_node_mounts(services: dict) -> None:
+    for name in CLICKHOUSE_NODES:
+        configs = {Path(s).name: t for s, t in bind_mounts(services[name]).items()}
+        assert configs == {"cluster.xml": "/etc/clickhouse-server/config.d/hotline-cluster.xml",
+                           f"node-{name.removeprefix('clickhouse-')}.xml":
+                               "/etc/clickhouse-server/config.d/hotline-node.xml"}, name
+        assert all(v.endswith(":ro") for v in services[name]["volumes"] if v.startswith("./")), name
+
+
+def test_clickhouse_clusters(services: dict) -> None:
+    shards = [[(n, 9000) for n, s in CLICKHOUSE_NODES.items() if s == shard] for shard in (1, 2)]
+    assert shards[0] == [("clickhouse-1-1", 9000), ("clickhouse-1-2", 9000)]
+    for name in CLICKHOUSE_NODES:
+        roots = config_d(services[name])
+        assert remote_servers(roots) == {
+            "hotline": shards,
+            "hotline_all": [[(n, 9000) for n in CLICKHOUSE_NODES]],
+        }, name
+        for shard in single(roots, "remote_servers").iter("shard"):
+            assert shard.findtext("internal_replication") == "true", name
+        # The image's entrypoint removes the open `default` user: replicas log in as the one it
+        # creates, from the node's own environment.
+        env = environment(services[name])
+        for replica in single(roots, "remote_servers").iter("replica"):
+            assert replica.find("user").get("from_env") == "CLICKHOUSE_USER"
+            assert replica.find("password").get("from_env") == "CLICKHOUSE_PASSWORD"
+        assert {"CLICKHOUSE_USER", "CLICKHOUSE_PASSWORD"} <= env.keys()
+        assert PASSWORD_REF.match(env["CLICKHOUSE_PASSWORD"])
+
+
+def test_clickhouse_macros(services: dict) -> None:
+    replicas = []
+    for name, shard in CLICKHOUSE_NODES.items():
+        roots = config_d(services[name])
+        macros = {m.tag: m.text for m in single(roots, "macros")}
+        assert macros == {"cluster": "hotline", "shard": str(shard), "replica": name}, name
+        # The shard macro names the shard of remote_servers the node is a replica of.
+        hotline = remote_servers(roots)["hotline"]
+        assert (name, 9000) in hotline[shard - 1], name
+        assert single(roots, "interserver_http_host").text == services[name]["hostname"] == name
+        assert macros["cluster"] == CLUSTER_APP_ENV["HOTLINE_CLICKHOUSE_CLUSTER"]
+        replicas.append(macros["replica"])
+    # Two replicas of one name would share their place in Keeper and fetch nothing from each other.
+    assert len(set(replicas)) == len(replicas), "replica macros must be unique"
+
+
+def test_clickhouse_coordination(services: dict) -> None:
+    keeper = ElementTree.parse(CLUSTER_CONFIGS / "keeper.xml").getroot()
+    port = int(keeper.findtext("keeper_server/tcp_port"))
+    for name in CLICKHOUSE_NODES:
+        roots = config_d(services[name])
+        nodes = single(roots, "zookeeper").findall("node")
+        assert [(n.findtext("host"), int(n.findtext("port"))) for n in nodes] == [
+            (services["clickhouse-keeper"]["hostname"], port)], name
+        assert single(roots, "distributed_ddl").findtext("path") == "/clickhouse/task_queue/ddl", name
+
+
+def test_keeper(services: dict) -> None:
+    service = services["clickhouse-keeper"]
+    assert bind_mounts(service) == {
+        "./deploy/clickhouse/cluster/keeper.xml": "/etc/clickhouse-keeper/keeper_config.xml"}
+    keeper = ElementTree.parse(CLUSTER_CONFIGS / "keeper.xml").getroot()
+    assert keeper.findtext("listen_host") == "0.0.0.0", "the image's default listens on loopback only"
+    server = keeper.find("keeper_server")
+    [raft] = server.findall("raft_configuration/server")
+    assert raft.findtext("id") == server.findtext("server_id")
+    assert raft.findtext("hostname") == service["hostname"]
+    data = next(v.split(":")[1] for v in service["volumes"] if not v.startswith("./"))
+    for path in ("log_storage_path", "snapshot_storage_path"):
+        assert server.findtext(path).startswith(data + "/"), f"{path} is not in the named volume"
+    check = " ".join(service["healthcheck"]["test"])
+    assert f"/dev/tcp/127.0.0.1/{server.findtext('tcp_port')}" in check and "ruok" in check
+
+
+# Kafka
+
+
+def test_kafka_quorum(services: dict) -> None:
+    envs = {name: environment(services[name]) for name in KAFKA_NODES}
+    ids = {name: int(env["KAFKA_NODE_ID"]) for name, env in envs.items()}
+    assert len(set(ids.values())) == len(KAFKA_NODES), "node ids must be unique"
+    voters = {env["KAFKA_CONTROLLER_QUORUM_VOTERS"] for env in envs.values()}
+    assert len(voters) == 1, "every node must name the same quorum"
+    assert sorted(voters.pop().split(",")) == sorted(f"{ids[n]}@{services[n]['hostname']}:9093" for n in KAFKA_NODES)
+    assert len({env["CLUSTER_ID"] for env in envs.values()}) == 1, "one cluster id"
+    assert envs["kafka-1"]["CLUSTER_ID"] != environment(services["kafka"])["CLUSTER_ID"]
+    for name, env in envs.items():
+        assert env["KAFKA_PROCESS_ROLES"] == "broker,controller", name
+        assert env["KAFKA_LISTENERS"] == "PLAINTEXT://:9092,CONTROLLER://:9093", name
+        assert env["KAFKA_ADVERTISED_LISTENERS"] == f"PLAINTEXT://{services[name]['hostname']}:9092", name
+        assert services[name]["hostname"] == name
+        assert {k: env[k] for k in ("KAFKA_DEFAULT_REPLICATION_FACTOR", "KAFKA_MIN_INSYNC_REPLICAS",
+                                    "KAFKA_OFFSETS_TOPIC_REPLICATION_FACTOR",
+                                    "KAFKA_TRANSACTION_STATE_LOG_REPLICATION_FACTOR",
+                                    "KAFKA_TRANSACTION_STATE_LOG_MIN_ISR")} == {
+            "KAFKA_DEFAULT_REPLICATION_FACTOR": "3", "KAFKA_MIN_INSYNC_REPLICAS": "2",
+            "KAFKA_OFFSETS_TOPIC_REPLICATION_FACTOR": "3", "KAFKA_TRANSACTION_STATE_LOG_REPLICATION_FACTOR": "3",
+            "KAFKA_TRANSACTION_STATE_LOG_MIN_ISR": "2"}, name
+        assert env["KAFKA_AUTO_CREATE_TOPICS_ENABLE"] == "false", name
+        assert "kafka-broker-api-versions.sh" in " ".join(services[name]["healthcheck"]["test"]), name
+
+
+def test_kafka_init_cluster_creates_replicated_topics(services: dict, clean_env: pytest.MonkeyPatch) -> None:
+    script = command_text(services["kafka-init-cluster"])
+    assert re.search(r"^\s*servers=(\S+)$", script, re.M).group(1) == CLUSTER_APP_ENV["HOTLINE_KAFKA_BOOTSTRAP_SERVERS"]
+    creates = [line for line in script.splitlines() if "--create" in line]
+    topics = [re.search(r"--topic\s+(\S+)", line).group(1) for line in creates]
+    assert sorted(topics) == sorted(KafkaSettings().all_topics)
+    for line in creates:
+        assert "--if-not-exists" in line and "--bootstrap-server $$servers" in line, line
+        assert "--partitions ${HOTLINE_KAFKA_PARTITIONS:-8}" in line, line
+        assert f"--replication-factor {CLUSTER_APP_ENV['HOTLINE_KAFKA_REPLICATION_FACTOR']}" in line, line
+
+
+# The file as Docker Compose reads it (interpolation, merge keys, profiles), where a client is
+# installed; none is on the project's machines, so this usually skips.
+
+
+def compose_client() -> list[str] | None:
+    if shutil.which("docker"):
+        try:
+            if subprocess.run(["docker", "compose", "version"], capture_output=True, timeout=60).returncode == 0:
+                return ["docker", "compose"]
+        except subprocess.TimeoutExpired:
+            pass
+    return ["docker-compose"] if shutil.which("docker-compose") else None
+
+
+@pytest.mark.parametrize("profile", [[], ["--profile", "cluster"]], ids=["default", "cluster"])
+def test_docker_compose_config(profile: list[str]) -> None:
+    client = compose_client()
+    if client is None:
+        pytest.skip("no docker compose client (a client only is needed: config never starts anything)")
+    env = {k: v for k, v in os.environ.items() if not k.upper().startswith("HOTLINE_")}
+    env.update(HOTLINE_CLICKHOUSE_PASSWORD="s3cret-Qm4xT9vW2pL7", HOTLINE_CALLER_HASH_KEY=KEY,
+               HOTLINE_INGEST_TOKENS="{}", HOTLINE_API_TOKENS="{}")
+    done = subprocess.run([*client, "-f", str(COMPOSE_FILE), *profile, "config", "-q"], cwd=ROOT, env=env,
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
