@@ -8,12 +8,20 @@ from clickhouse_driver import Client
 
 from hotline.settings import ClickHouseSettings
 
-# On a cluster every reader and writer of the shared database goes through Distributed tables:
-# - an insert returns once the shard's replica has the rows (read-after-write, and an error the
-#   writer can act on), not once they are queued on the receiving node's disk;
+# On a cluster:
+# - an insert through a Distributed table returns once the shard's replica has the rows
+#   (read-after-write, and an error the writer can act on), not once they are queued on the
+#   receiving node's disk;
 # - a subquery or join over another Distributed table runs once and is shipped to the shards
-#   (GLOBAL): a ticket and its call may live on different shards, so a shard-local join is wrong.
-CLUSTER_QUERY_SETTINGS = {"insert_distributed_sync": 1, "distributed_product_mode": "global"}
+#   (GLOBAL): a ticket and its call may live on different shards, so a shard-local join is wrong;
+# - replicated tables do not drop a block identical to a recent one. Their deduplication would
+#   drop a facts refresh's change marks whenever it touched the same days as a recent one (the
+#   reports' cache would not see the change), and a batch retried on the shard's other replica
+#   after the first died between its events and their state: the events were kept, the retry was
+#   dropped as a duplicate, its views did not run and the state missed them (seen in the
+#   failover test). Every write of the platform is safe to repeat: the tables fold duplicates.
+CLUSTER_QUERY_SETTINGS = {"insert_distributed_sync": 1, "distributed_product_mode": "global",
+                          "insert_deduplicate": 0}
 
 
 def connect(settings: ClickHouseSettings, *, database: bool = True, host: str | None = None,
