@@ -33,7 +33,10 @@ class Placement:
         self._lock = threading.Lock()
         self._shards: tuple[Shard, ...] | None = None
         self._current: list[int] = []
-        self.suspect: set[int] = set()
+        # How many times each shard became suspect (only grows), and the suspect shards: a repair
+        # that started before the shard's latest change of replica does not clear it.
+        self._marks: dict[int, int] = {}
+        self._suspect: set[int] = set()
 
     @property
     def clustered(self) -> bool:
@@ -58,7 +61,8 @@ class Placement:
             with self._lock:
                 if self._shards is None:
                     self._current = [0] * len(shards)
-                    self.suspect = set(range(len(shards))) if self.clustered else set()
+                    self._marks = {i: 1 for i in range(len(shards))}
+                    self._suspect = set(range(len(shards))) if self.clustered else set()
                     self._shards = shards
         return self._shards  # type: ignore[return-value] - set just above
 
@@ -77,7 +81,19 @@ class Placement:
             replicas = shards[shard].replicas
             if replicas[self._current[shard]] == replica and len(replicas) > 1:
                 self._current[shard] = (self._current[shard] + 1) % len(replicas)
-                self.suspect.add(shard)
+                self._marks[shard] += 1
+                self._suspect.add(shard)
+
+    def suspects(self) -> dict[int, int]:
+        """The suspect shards, each with its mark (pass it back to `clear`)."""
+        with self._lock:
+            return {shard: self._marks[shard] for shard in self._suspect}
+
+    def clear(self, shard: int, mark: int) -> None:
+        """The shard's facts were checked since it became suspect `mark` times."""
+        with self._lock:
+            if self._marks.get(shard) == mark:
+                self._suspect.discard(shard)
 
     def connect(self, replica: Replica, **client_settings: Any) -> Client:
         if not self.clustered:

@@ -78,10 +78,12 @@ class Stages:
                  refresh_facts: Callable[[set[str], set[str]], None],
                  ack: Callable[[list[Acked]], None],
                  settled: Callable[[list[Inserted]], None] = lambda done: None,
+                 repair_facts: Callable[[], int] = lambda: 0,
                  batch_size: int, within_s: float, backoff_max_s: float):
         self.handoff, self.refresher, self.ownership = handoff, refresher, handoff.ownership
         self.prepare, self.send_dead_letters = prepare, send_dead_letters
         self.insert_rows, self.refresh_facts, self.ack, self.settled = insert_rows, refresh_facts, ack, settled
+        self.repair_facts = repair_facts
         self.batch_size, self.within_s, self.backoff_max_s = batch_size, within_s, backoff_max_s
         # One thread per stage, each owning its (not thread-safe) ClickHouse connection; the
         # event loop never blocks on ClickHouse.
@@ -129,6 +131,15 @@ class Stages:
                 if acks:
                     self.ack(acks)
             self.settled(done)
+
+    async def repair(self) -> None:
+        """Recompute the facts a lost replica may have left short (hotline.storage.placement), in
+        the refresh stage's thread, which owns those connections. Postponed when ClickHouse does
+        not answer."""
+        try:
+            await asyncio.get_running_loop().run_in_executor(self._refresh_thread, self.repair_facts)
+        except StorageUnavailable as exc:
+            log.warning("facts repair postponed: %s", exc)
 
     async def _insert(self, batch: list[Incoming], acks: list[Acked], stamp: int, prepared: Prepared) -> None:
         with METRICS.batch_write.time():
@@ -251,6 +262,7 @@ def register(app: faust.App, settings: AggregateSettings) -> Stages:
         insert_rows=lambda prepared, token: writers.inserter().insert(prepared, token),
         refresh_facts=lambda calls, tickets: writers.refresher().refresh(calls, tickets),
         ack=ack, settled=progress.settled,
+        repair_facts=lambda: writers.refresher().repair(),
         batch_size=settings.batch_size, within_s=settings.batch_max_latency_s,
         backoff_max_s=settings.retry_backoff_max_s,
     )
@@ -268,6 +280,11 @@ def register(app: faust.App, settings: AggregateSettings) -> Stages:
     async def on_revoked(sender, revoked, **kwargs):  # noqa: ANN001 - mode's signal signature
         # Faust has stopped the flow; the group hands these partitions over once this returns.
         stages.revoke(revoked)
+
+    @app.timer(10.0)
+    async def repair_timer() -> None:
+        if writers.placement.suspects():  # only ever on a cluster
+            await stages.repair()
 
     @app.timer(5.0)
     async def lag_timer() -> None:

@@ -9,7 +9,7 @@ meanwhile.
 On a cluster (hotline.storage.placement) the rows and ids are split by shard; each shard's part is
 written to its current replica, and a replica that stops answering hands the shard to the next
 one. After such a change, once the shard has settled, the facts it may have refreshed short of
-events are recomputed (`repair`).
+events are recomputed (`repair`, which the worker runs every few seconds).
 """
 
 from __future__ import annotations
@@ -39,6 +39,7 @@ _TOKEN_SINCE = (22, 2)
 _SUBJECT = EVENT_COLUMNS.index("subject")
 # A replica that lost its ZooKeeper session takes no writes until it has one again.
 _READ_ONLY = getattr(ErrorCodes, "TABLE_IS_READ_ONLY", 242)
+_REPAIR_CHUNK = 20_000  # ids per refresh statement, as a worker's own batches
 T = TypeVar("T")
 
 
@@ -72,24 +73,26 @@ class ClickHouseWriter:
             for shard, part in self._split(sorted(ids), lambda i: i):
                 with self._storage(shard) as client:
                     facts.refresh(client, db, tz, entity, part)  # type: ignore[arg-type]
-        self.repair()
 
     def repair(self) -> int:
-        """Recompute the stale facts of every suspect shard that has settled; returns how many."""
+        """Recompute the stale facts of every suspect shard that has settled; returns how many.
+        Run it where `refresh` runs (the same connections), from time to time."""
         done = 0
-        for shard in sorted(self.placement.suspect):
+        for shard, mark in sorted(self.placement.suspects().items()):
+            fixed = 0
             with self._storage(shard) as client:
                 if not self.placement.settled(client):
                     continue
                 db = self.placement.database
                 for entity in ("call", "ticket"):
                     ids = facts.stale(client, db, entity)  # type: ignore[arg-type]
-                    for i in range(0, len(ids), 20_000):
-                        facts.refresh(client, db, self.timezone, entity, ids[i:i + 20_000])  # type: ignore[arg-type]
-                    done += len(ids)
-            self.placement.suspect.discard(shard)
-            if done:
-                log.warning("shard %d: recomputed %d facts refreshed while a replica was away", shard + 1, done)
+                    for i in range(0, len(ids), _REPAIR_CHUNK):
+                        facts.refresh(client, db, self.timezone, entity, ids[i:i + _REPAIR_CHUNK])  # type: ignore[arg-type]
+                    fixed += len(ids)
+            self.placement.clear(shard, mark)
+            (log.warning if fixed else log.info)(
+                "shard %d checked after a change of replica: %d facts recomputed", shard + 1, fixed)
+            done += fixed
         return done
 
     def _split(self, items: Sequence[T], key: Callable[[T], str]) -> list[tuple[int, list[T]]]:

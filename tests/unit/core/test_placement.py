@@ -126,7 +126,7 @@ def test_a_cluster_placement_reads_the_topology_once_and_starts_with_every_shard
     p = Placement(settings)
     assert p.clustered and p.database == "city_local"
     assert p.shards() == TWO_BY_TWO and p.shards() == TWO_BY_TWO
-    assert p.suspect == {0, 1}
+    assert p.suspects() == {0: 1, 1: 1}
     [(db, name)] = cluster["topology"]
     assert name == "hotline" and db.disconnected
     assert [s for s, _ in cluster["connect"]] == [settings]
@@ -137,23 +137,33 @@ def test_a_cluster_placement_reads_the_topology_once_and_starts_with_every_shard
 def test_a_failed_replica_moves_the_shard_to_the_next_and_makes_it_suspect(cluster):
     p = Placement(ClickHouseSettings(cluster="hotline"))
     p.shards()
-    p.suspect.discard(1)  # settled and recomputed, as the writer does
+    p.clear(1, 1)  # settled and recomputed, as the writer does
     p.failed(1, R3)
     assert (p.current(0), p.current(1)) == (R1, R4)
-    assert p.suspect == {0, 1}
-    p.suspect.clear()
+    assert p.suspects() == {0: 1, 1: 2}
+    p.clear(0, 1)
+    p.clear(1, 2)
     p.failed(1, R4)  # the last replica failed too: back to the first
-    assert p.current(1) == R3 and p.suspect == {1}
+    assert p.current(1) == R3 and p.suspects() == {1: 3}
+
+
+def test_a_repair_that_began_before_another_change_of_replica_does_not_clear_it(cluster):
+    p = Placement(ClickHouseSettings(cluster="hotline"))
+    mark = p.suspects() if p.shards() else None
+    p.failed(0, R1)  # while the repair of shard 1 ran with its first mark
+    p.clear(0, mark[0])
+    assert p.suspects() == {0: 2, 1: 1}
 
 
 def test_a_stale_failure_of_a_replica_no_longer_written_changes_nothing(cluster):
     p = Placement(ClickHouseSettings(cluster="hotline"))
     p.failed(0, R1)
-    p.suspect.clear()
+    p.clear(0, 2)
+    p.clear(1, 1)
     p.failed(0, R1)  # another thread saw the same replica fail before the move
     p.failed(1, R4)  # nor does one of a replica the shard does not write
     assert (p.current(0), p.current(1)) == (R2, R3)
-    assert p.suspect == set()
+    assert p.suspects() == {}
 
 
 def test_a_single_server_is_one_shard_never_suspect(monkeypatch):
@@ -166,10 +176,10 @@ def test_a_single_server_is_one_shard_never_suspect(monkeypatch):
     p = Placement(settings)
     assert not p.clustered and p.database == "city"
     assert p.shards() == (Shard(1, (Replica("10.0.0.5", 9440),)),)
-    assert p.suspect == set()
+    assert p.suspects() == {}
     assert p.shard_of("T-1") == 0 and p.current(0) == Replica("10.0.0.5", 9440)
     p.failed(0, p.current(0))
-    assert p.current(0) == Replica("10.0.0.5", 9440) and p.suspect == set()
+    assert p.current(0) == Replica("10.0.0.5", 9440) and p.suspects() == {}
 
 
 # migrate_cluster
