@@ -72,6 +72,18 @@ def _cmd_status(args: argparse.Namespace) -> int:
     return 1 if bad else 0
 
 
+def _cmd_env(args: argparse.Namespace) -> int:
+    """The environment the cluster's services run with, as shell `export` lines: `eval` them to
+    point any `hotline` command (simulate, alerts, calendar, …) at the cluster."""
+    import shlex
+
+    from tooling.stack import cluster, stack
+
+    for key, value in cluster.service_env(stack.Settings.from_env(), cluster.ClusterSettings()).items():
+        print(f"export {key}={shlex.quote(value)}")
+    return 0
+
+
 def _print_status(rows: "list[ComponentStatus]") -> int:
     """Print one line per component; returns the width of the name column."""
     width = max(len(r.name) for r in rows)
@@ -246,6 +258,9 @@ def build_parser() -> argparse.ArgumentParser:
     st = sub.add_parser("status", help="what runs, where, healthy or not")
     st.add_argument("--cluster", action="store_true", help=cluster_help)
     st.set_defaults(func=_cmd_status)
+    env = sub.add_parser("env", help="the local cluster's settings as shell exports: eval \"$(hotline env --cluster)\"")
+    env.add_argument("--cluster", action="store_true", required=True, help=cluster_help)
+    env.set_defaults(func=_cmd_env)
     sub.add_parser("migrate", help="apply ClickHouse schema migrations").set_defaults(func=_cmd_migrate)
     rp = sub.add_parser("replay", help="re-read the event topics into ClickHouse (idempotent)")
     when = rp.add_mutually_exclusive_group(required=True)
