@@ -41,7 +41,7 @@ through() {  # through LABEL API_URL ENV...: send the month, wait, time the repo
   local median
   median=$(printf '%s\n' "${times[@]}" | sort -g | sed -n "$(( (n + 1) / 2 ))p")
   printf '%-22s %9s %9s %9s %9.0f %12s %12s\n' "$label" "$events" "$sent_s" "$caught_s" \
-    "$(echo "$events / ($sent_s + $caught_s)" | bc -l)" "$first" "$median"
+    "$(awk -v e="$events" -v s="$sent_s" -v c="$caught_s" 'BEGIN { print e / (s + c) }')" "$first" "$median"
 }
 
 printf '%-22s %9s %9s %9s %9s %12s %12s\n' stack events send_s catchup_s events/s report_first_s report_median_s
