@@ -19,9 +19,13 @@ from hotline.settings import ClickHouseSettings
 #   reports' cache would not see the change), and a batch retried on the shard's other replica
 #   after the first died between its events and their state: the events were kept, the retry was
 #   dropped as a duplicate, its views did not run and the state missed them (seen in the
-#   failover test). Every write of the platform is safe to repeat: the tables fold duplicates.
+#   failover test). Every write of the platform is safe to repeat: the tables fold duplicates;
+# - a read goes to each shard's first replica while it answers: the one the aggregate writes
+#   through (hotline.storage.placement), so what a reader sees is what was written, not a
+#   replica a few parts behind (at random, two queries of one detector cycle could read the
+#   same hours from two replicas in different states).
 CLUSTER_QUERY_SETTINGS = {"insert_distributed_sync": 1, "distributed_product_mode": "global",
-                          "insert_deduplicate": 0}
+                          "insert_deduplicate": 0, "load_balancing": "in_order"}
 
 
 def connect(settings: ClickHouseSettings, *, database: bool = True, host: str | None = None,
