@@ -29,7 +29,7 @@ from hotline.settings import ClickHouseSettings
 from hotline.storage import facts
 from hotline.storage.event_rows import EVENT_COLUMNS, insert_sql
 from hotline.storage.placement import Placement
-from hotline.storage.shards import Replica
+from hotline.storage.shards import Replica, shard_of
 from services.aggregate.prepare import Prepared
 
 log = logging.getLogger("hotline.aggregate")
@@ -101,8 +101,8 @@ class ClickHouseWriter:
         with self._storage(None):
             count = len(self.placement.shards())
         parts: list[list[T]] = [[] for _ in range(count)]
-        for item in items:
-            parts[self.placement.shard_of(key(item))].append(item)
+        for item in items:  # once per event row: the hash itself, no lookups
+            parts[shard_of(key(item), count)].append(item)
         return [(s, p) for s, p in enumerate(parts) if p]
 
     @contextmanager
