@@ -20,7 +20,7 @@ from zoneinfo import ZoneInfo
 import numpy as np
 
 from bench.alerts_eval import background, clusters, pingpongs, surges
-from bench.alerts_eval.svg import chart
+from bench.svg import chart
 from hotline.settings import REPO_ROOT, StackSettings
 from services.alerts.detect import surge
 from services.alerts.detect.grid import build_grid

@@ -1,12 +1,15 @@
 """One command, one simulated city-year through the platform and its alternatives, side by side.
 
-    ./run bench [--scale 1.0] [--seed 1] [--previous] [--workers 2]
+    ./run bench [--scale 1.0] [--seed 1] [--previous] [--workers 2] [--history N] [--stages 1,2,3,4,5]
 
 Starts a stack of its own (`hotline up` on private ports, state in .state/bench-city, purged
 first), then, one after another on the same events:
   1. the platform: simulator → ingest (HTTP batches) → broker → aggregate workers → facts,
      until the facts equal the run's ground truth; the annual report is then checked against
-     the profile's published figures;
+     the profile's published figures; measured in windows of one simulated month each
+     (events/s and CPU µs per event of every process against the history stored,
+     bench/stages/windows.py); with `--history N` the N years before are loaded first
+     (bench/stages/history.py) and only stage 1 runs;
   2. the platform from Kafka: fresh workers drain the topics stage 1 filled into an emptied
      database (the stream-processing cost alone);
   3. the physical floor: the same event rows loaded with clickhouse-client (JSONEachRow), then
@@ -15,7 +18,9 @@ first), then, one after another on the same events:
   5. a naive consumer: aiokafka → orjson → clickhouse-driver, no Faust, no validation;
 then latencies on the loaded stack: annual report cold and cached, /v1/live under load, ingest
 single events, freshness (accepted → visible in /v1/live). Prints a table and writes
-docs/benchmarks/city-year.json and .md. Stops the stack at the end, also on error. Not a test.
+docs/benchmarks/city-year.json and .md (city-year-history.* with --history), and the chart of
+the windows of both, docs/benchmarks/city-year-windows.svg. Stops the stack at the end, also on
+error. Not a test.
 """
 
 from __future__ import annotations
@@ -29,9 +34,10 @@ import subprocess
 import sys
 import time
 
-from bench.stages import floor, naive, peer
+from bench.stages import chart, floor, history, naive, peer
 from bench.stages import platform as the_platform
 from bench.stages.common import StageResult, cpu_model
+from bench.stages.windows import flatness
 from bench.stages.report import write
 from bench.stages.stack import bench_stack, clickhouse_errors, clickhouse_pid
 from bench.stages.topics import messages
@@ -54,12 +60,29 @@ def main() -> int:
                     help="also the previous year (doubles the events; the report's year-over-year is then checked)")
     ap.add_argument("--workers", type=int, default=2, help="aggregate workers (default 2)")
     ap.add_argument("--floor-clients", type=int, default=2, help="parallel clickhouse-client inserts in stage 3")
-    ap.add_argument("--skip-latency", action="store_true", help="only the five throughput stages")
-    ap.add_argument("--out", default=str(REPO_ROOT / "docs" / "benchmarks" / "city-year"),
-                    help="write OUT.json and OUT.md (default docs/benchmarks/city-year)")
+    ap.add_argument("--history", type=int, default=0, metavar="N",
+                    help="load the N years before the profile's year first (three years of history: 2); "
+                         "then only stage 1 runs")
+    ap.add_argument("--stages", default="1,2,3,4,5", help="which throughput stages (1 always; default all)")
+    ap.add_argument("--skip-latency", action="store_true", help="only the throughput stages")
+    ap.add_argument("--out", default=None,
+                    help="write OUT.json and OUT.md (default docs/benchmarks/city-year, "
+                         "or docs/benchmarks/city-year-history with --history)")
     args = ap.parse_args()
     if not 0 < args.scale <= 1:
         ap.error(f"--scale {args.scale} is not in (0, 1]")
+    try:
+        wanted = {int(x) for x in args.stages.split(",")}
+    except ValueError:
+        ap.error(f"--stages {args.stages!r} is not a comma-separated list of stage numbers")
+    if not wanted <= {1, 2, 3, 4, 5} or 1 not in wanted:
+        ap.error(f"--stages {args.stages!r}: stages are 1–5 and every later stage reads what stage 1 sent")
+    if args.history < 0 or (args.history and args.previous):
+        ap.error("--history takes a number of years ≥ 0 and replaces --previous")
+    if args.history:
+        wanted = {1}  # the later stages drain the topics, which then hold the history too
+    base = REPO_ROOT / "docs" / "benchmarks"
+    out = args.out or str(base / ("city-year-history" if args.history else "city-year"))
     doc = profile.load(PROFILE)
     tz = CitySettings().timezone
     started = time.monotonic()
@@ -67,43 +90,58 @@ def main() -> int:
         "date": dt.date.today().isoformat(), "cores": os.cpu_count(), "machine": platform.machine(),
         "cpu": cpu_model(), "python": platform.python_version(), "commit": _commit(),
         "command": " ".join(["./run bench", *sys.argv[1:]]), "profile": PROFILE, "scale": args.scale,
-        "seed": args.seed, "previous_year": args.previous, "workers": args.workers,
+        "seed": args.seed, "previous_year": args.previous, "workers": args.workers, "stages_run": sorted(wanted),
     }
     stages: list[StageResult] = []
     with bench_stack(args.workers, say=say) as s:
         res["clickhouse_version"] = _clickhouse_version(s)
+        if args.history:
+            say(f"history: the {args.history} years before {doc['year']} through the topics into the facts")
+            res["history"] = history.load(s, doc, args.history, args.scale, say=say).as_dict()
         say(f"stage 1: the platform through HTTP (scale {args.scale:g}{', with the previous year' if args.previous else ''})")
-        r1, sent, report = the_platform.through_http(s, doc, args.scale, args.seed, args.previous, say=say)
+        r1, sent, report, windows = the_platform.through_http(s, doc, args.scale, args.seed, args.previous, say=say)
         stages.append(r1)
         res["report_check"] = report
+        res["windows"], res["flatness"] = windows, flatness(windows)
+        say(f"  windows: {json.dumps(res['flatness'])}")
         res["ground_truth"] = {"distinct_events": sent.distinct_events, "calls": sent.calls, "tickets": sent.tickets,
                                "sent": sent.run.sent, "accepted": sent.run.accepted, "rejected": sent.run.rejected}
         say(f"  {r1.events:,} events in {r1.wall_s:.0f} s = {r1.events_per_s:,.0f} events/s; "
             f"report {report['passed']}/{report['checked']} figures within tolerance")
-        say("stage 2: the platform draining the filled topics")
-        stages.append(the_platform.from_kafka(s, sent, args.workers, say=say))
-        say(f"  {stages[-1].events_per_s:,.0f} events/s")
-        say("stage 3: the physical floor (clickhouse-client JSONEachRow, facts in SQL)")
-        stages += floor.run(s.clickhouse, tz, sent, s.stack.state_dir / "work", clickhouse_pid(s),
-                            clients=args.floor_clients, say=say)
-        say(f"  {stages[-3].events_per_s:,.0f} events/s")
-        in_topics = messages(s.kafka)
-        res["messages_in_topics"] = in_topics
-        servers = [clickhouse_pid(s), *_broker_pid(s)]
-        say(f"stage 4: the ClickHouse Kafka engine peer ({in_topics:,} messages)")
-        stages.append(peer.run(s.kafka, s.clickhouse, in_topics, pids=servers, server_log=clickhouse_errors(s)))
-        say(f"  {stages[-1].events_per_s:,.0f} events/s {'' if stages[-1].events else stages[-1].notes}")
-        say("stage 5: a naive aiokafka → clickhouse-driver consumer")
-        stages.append(naive.run(s.kafka, s.clickhouse, in_topics, pids=servers))
-        say(f"  {stages[-1].events_per_s:,.0f} events/s")
+        if 2 in wanted:
+            say("stage 2: the platform draining the filled topics")
+            stages.append(the_platform.from_kafka(s, sent, args.workers, say=say))
+            say(f"  {stages[-1].events_per_s:,.0f} events/s")
+        if 3 in wanted:
+            say("stage 3: the physical floor (clickhouse-client JSONEachRow, facts in SQL)")
+            stages += floor.run(s.clickhouse, tz, sent, s.stack.state_dir / "work", clickhouse_pid(s),
+                                clients=args.floor_clients, say=say)
+            say(f"  {stages[-3].events_per_s:,.0f} events/s")
+        if wanted & {4, 5}:
+            in_topics = messages(s.kafka)
+            res["messages_in_topics"] = in_topics
+            servers = [clickhouse_pid(s), *_broker_pid(s)]
+        if 4 in wanted:
+            say(f"stage 4: the ClickHouse Kafka engine peer ({in_topics:,} messages)")
+            stages.append(peer.run(s.kafka, s.clickhouse, in_topics, pids=servers, server_log=clickhouse_errors(s)))
+            say(f"  {stages[-1].events_per_s:,.0f} events/s {'' if stages[-1].events else stages[-1].notes}")
+        if 5 in wanted:
+            say("stage 5: a naive aiokafka → clickhouse-driver consumer")
+            stages.append(naive.run(s.kafka, s.clickhouse, in_topics, pids=servers))
+            say(f"  {stages[-1].events_per_s:,.0f} events/s")
         res["stages"] = [r.as_dict() for r in stages]
         res["ratios"] = ratios(stages)
         res["total_wall_s"] = round(time.monotonic() - started)
-        write(res, args.out)  # the throughput figures are kept even if a latency step fails
+        write(res, out)  # the throughput figures are kept even if a latency step fails
         if not args.skip_latency:
             res["latency"] = _latency(s, int(doc["year"]))
     res["total_wall_s"] = round(time.monotonic() - started)
-    md = write(res, args.out)
+    md = write(res, out)
+    if args.out is None:  # the default records of both variants, drawn together
+        runs = [p for p in (base / "city-year.json", base / "city-year-history.json") if p.exists()]
+        chart.write(runs, base / "city-year-windows.svg")
+    else:
+        chart.write([out + ".json"], out + "-windows.svg")
     print(md)
     return 0
 

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from bench.stages.common import StageResult, measure
+from bench.stages.windows import Windows, breakdown
 from tooling.simulator import catchup
 from tooling.simulator.compare import compare, summary
 from tooling.simulator.demo import fetch_report, report_params
@@ -72,29 +73,37 @@ def cpu_by_server(s: stack.Settings, by_pid: dict[int, float]) -> str:
 
 
 def through_http(s: stack.Settings, doc: dict[str, Any], scale: float, seed: int, with_previous: bool,
-                 say=print) -> tuple[StageResult, Sent, dict]:
+                 say=print) -> tuple[StageResult, Sent, dict, list[dict]]:
+    """Stage 1; also returns its windows (one per simulated month, bench/stages/windows.py)."""
     sim = SimulatorSettings()
     sink = HttpSink(sim.ingest_url, sim.ingest_token.get_secret_value(), batch_size=sim.batch_size,
                     concurrency=sim.concurrency)
     prefix = f"sim{seed}-"
     client = connect(s.clickhouse)
+    db = s.clickhouse.database
     try:
+        names = {x.pid: x.name for x in stack.status(s) if x.pid}
+        windows = Windows({**{name: pid for pid, name in names.items()}, "simulator": os.getpid()},
+                          lambda: client.execute(f"SELECT count() FROM {db}.events")[0][0], CitySettings().timezone)
         gen0 = time.process_time()
         with measure(server_pids(s)) as m:
-            result = simulate(doc, sink, scale=scale, seed=seed, with_previous=with_previous)
+            result = simulate(doc, sink, scale=scale, seed=seed, with_previous=with_previous, progress=windows)
+            windows.end(result.sent)
             say(f"  sent {result.sent:,} events in {result.wall_s:.0f} s "
                 f"(accepted {result.accepted:,}, rejected {result.rejected:,}); waiting for the facts")
-            waited = catchup.wait(client, s.clickhouse.database, prefix, result.stats.events, timeout_s=7200)
+            waited = catchup.wait(client, db, prefix, result.stats.events, timeout_s=7200)
         generator_cpu = time.process_time() - gen0
         sent = Sent(result, prefix, with_previous)
-        checked = facts_match(client, s.clickhouse.database, sent)
+        checked = facts_match(client, db, sent)
+        rows = windows.rows()
+        breakdown(client, db, rows)
     finally:
         client.disconnect()
     report = check_report(doc, scale, with_previous)
     notes = (f"{sim.batch_size}-event batches, {sim.concurrency} connections; caught up {waited:.1f} s after the "
              f"last send; {checked}; report: {report['passed']} of {report['checked']} published figures within "
              f"tolerance; {cpu_by_server(s, m.by_pid)}; simulator CPU {generator_cpu:.0f} s (not counted)")
-    return m.result("1 platform: HTTP → facts", result.stats.events, notes), sent, report
+    return m.result("1 platform: HTTP → facts", result.stats.events, notes), sent, report, rows
 
 
 def from_kafka(s: stack.Settings, sent: Sent, workers: int, say=print) -> StageResult:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from bench.stages import windows
+
 
 def table(stages: list[dict]) -> list[str]:
     out = ["| stage | events | wall s | events/s | CPU s | peak MB | notes |", "|---|---:|---:|---:|---:|---:|---|"]
@@ -39,6 +41,25 @@ def markdown(res: dict) -> str:
         *table(res["stages"]), "",
         "Ratios of events/s: " + ", ".join(f"{k} **{v}**" for k, v in res["ratios"].items() if v is not None), "",
     ]
+    if res.get("history"):
+        h = res["history"]
+        lines += [f"History loaded before stage 1: {h['events']:,} events of {', '.join(map(str, h['years']))} "
+                  f"(through the topics into the facts, {h['load_wall_s']:,} s; {h['event_rows']:,} event rows).", ""]
+    if res.get("windows"):
+        f = res.get("flatness") or {}
+        lines += ["## Stage 1 by simulated month", "",
+                  "Each window is one simulated month: events accepted per second, events accepted but not yet "
+                  "in the event table at its end (behind), and CPU µs per event of each process; `servers` sums "
+                  "them all but the simulator's (the load generator, on the same cores).", "",
+                  *windows.table(res["windows"]), ""]
+        if f:
+            lines += [f"Last month ÷ first: **{f['last_over_first']}** ({f['last_events_per_s']:,} against "
+                      f"{f['first_events_per_s']:,} events/s).", ""]
+        server = windows.server_table(res["windows"])
+        if server:
+            lines += ["Inside ClickHouse per window: CPU µs per event of each kind of query (system.query_log), "
+                      "the rest of the server's CPU (merges and other background work), and the seconds merges "
+                      "took by table (system.part_log; threads' wall time, not CPU):", "", *server, ""]
     check = res.get("report_check")
     if check:
         lines += [f"Annual report after stage 1: {check['passed']} of {check['checked']} published figures within "

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from bench.alerts_eval.surges import c2_runs
-from bench.alerts_eval.svg import chart
+from bench.svg import chart
 from tooling.cli_alerts import matches, parse_expect
 
 

@@ -1,4 +1,5 @@
-"""A small line chart as SVG text (no plotting library): the AMOC-style curves of docs/alerts.md."""
+"""A small line chart as SVG text (no plotting library): the AMOC-style curves of docs/alerts.md and the
+cost-against-history chart of docs/benchmarks/city-year.md."""
 
 from __future__ import annotations
 
