@@ -96,7 +96,7 @@ def main() -> int:
     with bench_stack(args.workers, say=say) as s:
         res["clickhouse_version"] = _clickhouse_version(s)
         if args.history:
-            say(f"history: the {args.history} years before {doc['year']} through the topics into the facts")
+            say(f"history: the {args.history} years before {doc['year']} stored as the workers store them, facts built in SQL")
             res["history"] = history.load(s, doc, args.history, args.scale, say=say).as_dict()
         say(f"stage 1: the platform through HTTP (scale {args.scale:g}{', with the previous year' if args.previous else ''})")
         r1, sent, report, windows = the_platform.through_http(s, doc, args.scale, args.seed, args.previous, say=say)

@@ -44,7 +44,8 @@ def markdown(res: dict) -> str:
     if res.get("history"):
         h = res["history"]
         lines += [f"History loaded before stage 1: {h['events']:,} events of {', '.join(map(str, h['years']))} "
-                  f"(through the topics into the facts, {h['load_wall_s']:,} s; {h['event_rows']:,} event rows).", ""]
+                  f"(stored by the workers' own prepare and insert, facts built in SQL; {h['load_wall_s']:,} s; "
+                  f"{h['event_rows']:,} event rows).", ""]
     if res.get("windows"):
         f = res.get("flatness") or {}
         lines += ["## Stage 1 by simulated month", "",
