@@ -12,6 +12,7 @@ import json
 from collections.abc import Sequence
 from pathlib import Path
 
+from bench.stages.windows import whole_months
 from bench.svg import chart
 
 
@@ -19,7 +20,7 @@ from bench.svg import chart
 def lines(run: dict) -> dict[str, list[tuple[float, float]]]:
     """A run's windows as (history in M event rows, value) series."""
     label = f"{len(run['history']['years'])} earlier years" if run.get("history") else "empty start"
-    rows = run.get("windows") or []
+    rows = whole_months(run.get("windows") or [])
     return {f"k events/s, {label}": [(r["history_m"], r["events_per_s"] / 1000) for r in rows],
             f"µs/event servers, {label}": [(r["history_m"], r["us_per_event_servers"]) for r in rows],
             f"µs/event ClickHouse, {label}": [(r["history_m"], r["us_per_event"].get("clickhouse", 0.0)) for r in rows]}

@@ -89,12 +89,22 @@ class Windows:
         return out
 
 
+def whole_months(rows: list[dict]) -> list[dict]:
+    """The windows but a tail: one with under a quarter of the median window's events (the late
+    events of the month after the year), whose rate compares with nothing."""
+    if not rows:
+        return []
+    median = sorted(r["events"] for r in rows)[len(rows) // 2]
+    return [r for r in rows if r["events"] * 4 >= median]
+
+
 def flatness(rows: list[dict]) -> dict:
-    """The last window's rate against the first's (the target: at least 0.9), and the same for
-    the µs per event the servers spent."""
-    if len(rows) < 2:
+    """The last whole month's rate against the first's (the target: at least 0.9), and the same
+    for the µs per event the servers spent."""
+    whole = whole_months(rows)
+    if len(whole) < 2:
         return {}
-    first, last = rows[0], rows[-1]
+    first, last = whole[0], whole[-1]
     return {"first_month": first["month"], "last_month": last["month"],
             "first_events_per_s": first["events_per_s"], "last_events_per_s": last["events_per_s"],
             "last_over_first": round(last["events_per_s"] / first["events_per_s"], 3),

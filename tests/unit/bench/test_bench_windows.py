@@ -59,6 +59,14 @@ def test_the_simulated_month_in_the_city_time_zone_starts_a_window():
     assert [m.sent for m in w.marks] == [5000, 15000, 20000]
 
 
+def test_a_tail_after_the_year_is_not_the_last_month_compared():
+    rows = [{"month": m, "events": n, "events_per_s": r, "us_per_event_servers": 100.0}
+            for m, n, r in (("2023-01", 900_000, 10_000), ("2023-02", 800_000, 9_500), ("2023-12", 850_000, 9_200),
+                            ("2024-01", 20_000, 30_000))]
+    f = flatness(rows)
+    assert (f["first_month"], f["last_month"], f["last_over_first"]) == ("2023-01", "2023-12", 0.92)
+
+
 def test_no_window_without_two_marks_and_no_flatness_without_two_windows():
     assert ready([]).rows() == []
     assert flatness([]) == {}
