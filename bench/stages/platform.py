@@ -38,6 +38,7 @@ from hotline.storage.migrate import migrate
 
 AGGREGATE = next(s for s in SERVICES if s.name == "aggregate")
 API = next(s for s in SERVICES if s.name == "api")
+ALERTS = next(s for s in SERVICES if s.name == "alerts")
 
 
 @dataclass
@@ -107,12 +108,15 @@ def through_http(s: stack.Settings, doc: dict[str, Any], scale: float, seed: int
 
 
 def from_kafka(s: stack.Settings, sent: Sent, workers: int, say=print) -> StageResult:
-    """Stop the workers and the API, empty the database, start `workers` fresh workers in a new
+    """Stop the workers, the API and alerts, empty the database, start `workers` fresh workers in a new
     consumer group (so they read the topics from offset 0) and time them to the same facts."""
     services = [LocalService(s.stack, AGGREGATE, i) for i in range(max(workers, 2))]
-    api = LocalService(s.stack, API)
-    for svc in (*services, api):
-        svc.stop()  # the API too: its live refresh and compactor would read a missing table
+    readers = [LocalService(s.stack, API), LocalService(s.stack, ALERTS)]
+    for svc in (*services, *readers):
+        # The API and alerts too: their live refresh, compactor and detection cycles would read
+        # missing tables, and their CPU is not the drain's (the run of 2026-12-07 had the alerts
+        # service running here: a detection cycle over weeks of replayed events every few minutes).
+        svc.stop()
     admin = connect(s.clickhouse, database=False)
     try:
         admin.execute(f"DROP DATABASE IF EXISTS {s.clickhouse.database}")
@@ -133,7 +137,8 @@ def from_kafka(s: stack.Settings, sent: Sent, workers: int, say=print) -> StageR
     finally:
         client.disconnect()
     by_server = cpu_by_server(s, m.by_pid)
-    api.start()
+    for svc in readers:
+        svc.start()
     say(f"  drained in {waited:.0f} s")
     return m.result("2 platform: Kafka → facts", sent.distinct_events,
                     f"{workers} workers, new group {group} (its join included); {checked}; {by_server}")
