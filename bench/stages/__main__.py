@@ -9,7 +9,8 @@ first), then, one after another on the same events:
      the profile's published figures; measured in windows of one simulated month each
      (events/s and CPU µs per event of every process against the history stored,
      bench/stages/windows.py); with `--history N` the N years before are loaded first
-     (bench/stages/history.py) and only stage 1 runs;
+     (bench/stages/history.py) and only stage 1 runs; the alerts service runs through this
+     stage only (bench/stages/platform.py stop_alerts);
   2. the platform from Kafka: fresh workers drain the topics stage 1 filled into an emptied
      database (the stream-processing cost alone);
   3. the physical floor: the same event rows loaded with clickhouse-client (JSONEachRow), then
@@ -104,6 +105,7 @@ def main() -> int:
         res["report_check"] = report
         res["windows"], res["flatness"] = windows, flatness(windows)
         say(f"  windows: {json.dumps(res['flatness'])}")
+        the_platform.stop_alerts(s)
         res["ground_truth"] = {"distinct_events": sent.distinct_events, "calls": sent.calls, "tickets": sent.tickets,
                                "sent": sent.run.sent, "accepted": sent.run.accepted, "rejected": sent.run.rejected}
         say(f"  {r1.events:,} events in {r1.wall_s:.0f} s = {r1.events_per_s:,.0f} events/s; "
