@@ -97,7 +97,7 @@ def test_the_chart_draws_rate_and_cost_of_each_run(tmp_path):
     b.write_text(json.dumps({"commit": "abc", "windows": rows, "history": {"years": [2021, 2022]}}))
     chart.write([a, b], tmp_path / "w.svg")
     svg = (tmp_path / "w.svg").read_text()
-    assert svg.count("<polyline") == 6
+    assert svg.count("<polyline") == 8
     assert "2 earlier years" in svg and "empty start" in svg
     assert chart.lines(json.loads(a.read_text()))["k events/s, empty start"] == [(0.0, 10.0), (0.1, 10.0)]
 
