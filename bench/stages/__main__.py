@@ -64,6 +64,8 @@ def main() -> int:
     ap.add_argument("--history", type=int, default=0, metavar="N",
                     help="load the N years before the profile's year first (three years of history: 2); "
                          "then only stage 1 runs")
+    ap.add_argument("--without-alerts", action="store_true",
+                    help="stop the alerts service before stage 1 too (its replay cycles move the months' rates)")
     ap.add_argument("--stages", default="1,2,3,4,5", help="which throughput stages (1 always; default all)")
     ap.add_argument("--skip-latency", action="store_true", help="only the throughput stages")
     ap.add_argument("--out", default=None,
@@ -92,6 +94,7 @@ def main() -> int:
         "cpu": cpu_model(), "python": platform.python_version(), "commit": _commit(),
         "command": " ".join(["./run bench", *sys.argv[1:]]), "profile": PROFILE, "scale": args.scale,
         "seed": args.seed, "previous_year": args.previous, "workers": args.workers, "stages_run": sorted(wanted),
+        "alerts_in_stage_1": not args.without_alerts,
     }
     stages: list[StageResult] = []
     with bench_stack(args.workers, say=say) as s:
@@ -99,6 +102,8 @@ def main() -> int:
         if args.history:
             say(f"history: the {args.history} years before {doc['year']} stored as the workers store them, facts built in SQL")
             res["history"] = history.load(s, doc, args.history, args.scale, say=say).as_dict()
+        if args.without_alerts:
+            the_platform.stop_alerts(s)
         say(f"stage 1: the platform through HTTP (scale {args.scale:g}{', with the previous year' if args.previous else ''})")
         r1, sent, report, windows = the_platform.through_http(s, doc, args.scale, args.seed, args.previous, say=say)
         stages.append(r1)

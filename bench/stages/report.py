@@ -35,7 +35,9 @@ def markdown(res: dict) -> str:
         f"`{res['command']}` at commit {res['commit']}: {res['cores']} cores ({res['cpu']}), Python "
         f"{res['python']}, ClickHouse {res.get('clickhouse_version', '?')}; profile {res['profile']} at scale "
         f"{res['scale']:g}, seed {res['seed']}, {'with' if res['previous_year'] else 'without'} the previous year; "
-        f"{res['workers']} aggregate workers. Whole run {res['total_wall_s']:,} s.", "",
+        f"{res['workers']} aggregate workers"
+        f"{'' if res.get('alerts_in_stage_1', True) else '; the alerts service stopped before stage 1'}. "
+        f"Whole run {res['total_wall_s']:,} s.", "",
         "CPU s and peak MB count the processes doing the stage's work (servers; stage 5 also the consumer); "
         "stages 1–3 count distinct events, 4–5 the messages in the topics.", "",
         *table(res["stages"]), "",
