@@ -24,6 +24,7 @@ import orjson
 from services.aggregate.prepare import Incoming, prepare
 from services.aggregate.settings import AggregateSettings
 from services.aggregate.writer import ClickHouseWriter
+from tooling.simulator import catchup
 from tooling.simulator.generator import Stats, generate
 from tooling.simulator.previous import previous
 from tooling.stack import stack
@@ -78,9 +79,7 @@ def load(s: stack.Settings, doc: dict[str, Any], years: int, scale: float, say=p
         for entity in ("call", "ticket"):
             facts.rebuild(client, s.clickhouse.database, settings.city.timezone, entity)
         (rows,), = client.execute(f"SELECT count() FROM {s.clickhouse.database}.events")
-        folded = sum(int(client.execute(
-            f"SELECT sum(e) FROM (SELECT max(events) AS e FROM {s.clickhouse.database}.{t}_facts "
-            f"WHERE {t}_id LIKE %(p)s GROUP BY {t}_id)", {"p": f"sim{SEED}-%"})[0][0] or 0) for t in ("call", "ticket"))
+        folded = catchup.folded(client, s.clickhouse.database, f"sim{SEED}-")
     finally:
         client.disconnect()
     if folded != stats.events:

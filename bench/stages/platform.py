@@ -92,8 +92,8 @@ def through_http(s: stack.Settings, doc: dict[str, Any], scale: float, seed: int
     client = connect(s.clickhouse)
     db = s.clickhouse.database
     try:
-        names = {x.pid: x.name for x in stack.status(s) if x.pid}
-        windows = Windows({**{name: pid for pid, name in names.items()}, "simulator": os.getpid()},
+        processes = {x.name: x.pid for x in stack.status(s) if x.pid}
+        windows = Windows({**processes, "simulator": os.getpid()},
                           lambda: client.execute(f"SELECT count() FROM {db}.events")[0][0], CitySettings().timezone)
         gen0 = time.process_time()
         with measure(server_pids(s)) as m:
