@@ -2,7 +2,8 @@
 
 Pure and deterministic: decode, judge (hotline.judge, as ingest does: the shared contract, then the
 caller number hashed, for events published straight to Kafka reach no other service first),
-enrich (hotline.events) and map to rows. Nothing here raises for bad input: an event that fails
+enrich (hotline.events) and map to rows. A message that carries ingest's seal (hotline.judged)
+was judged by ingest and is taken as it is, unjudged a second time. Nothing here raises for bad input: an event that fails
 any step becomes a dead letter with the reason, so one bad event never stops the partition
 behind it. The reasons are about the event itself (undecodable, invalid); nothing here depends
 on the working-day calendar.
@@ -14,12 +15,15 @@ import datetime as dt
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import NamedTuple
+from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
+
+import orjson
 
 from hotline import deadletter
 from hotline.events import to_record
 from hotline.judge import Rejected, judge
+from hotline.judged import sealed
 from hotline.storage.event_rows import to_row
 from services.aggregate.decode import Undecodable, decode
 
@@ -54,21 +58,35 @@ def prepare(
     received = now.strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
     ingested_at = now.replace(tzinfo=None, microsecond=0)
     for msg in batch:
-        try:
-            raw = decode(msg.value, msg.headers)
-        except Undecodable as exc:
-            _reject(out, None, [exc.violation], "undecodable", msg, received, hash_key, max_dead_letter_bytes)
-            continue
-        verdict = judge(raw, hash_key)
-        if isinstance(verdict, Rejected):
-            _reject(out, raw, verdict.violations, "invalid", msg, received, hash_key, max_dead_letter_bytes)
-            continue
-        record = to_record(verdict.event, tz)
+        event = _judged(msg, hash_key)
+        if event is None:
+            try:
+                raw = decode(msg.value, msg.headers)
+            except Undecodable as exc:
+                _reject(out, None, [exc.violation], "undecodable", msg, received, hash_key, max_dead_letter_bytes)
+                continue
+            verdict = judge(raw, hash_key)
+            if isinstance(verdict, Rejected):
+                _reject(out, raw, verdict.violations, "invalid", msg, received, hash_key, max_dead_letter_bytes)
+                continue
+            event = verdict.event
+        record = to_record(event, tz)
         out.rows.append(to_row(record, msg.topic, msg.partition, msg.offset, ingested_at))
         (out.calls if record.entity == "call" else out.tickets).add(record.subject)
         out.accepted[record.type] += 1
         out.newest_ms = max(out.newest_ms, record.time_ms)
     return out
+
+
+def _judged(msg: Incoming, hash_key: bytes) -> dict[str, Any] | None:
+    """The event of a message ingest sealed (structured mode, as ingest publishes), else None."""
+    if not msg.headers or not sealed(msg.value, msg.headers, hash_key):
+        return None
+    try:
+        event = orjson.loads(msg.value)  # type: ignore[arg-type] - sealed() saw a value
+    except orjson.JSONDecodeError:
+        return None  # cannot happen for what ingest seals; judged, it becomes a dead letter
+    return event if isinstance(event, dict) else None
 
 
 def _reject(out: Prepared, raw: object, violations, kind: str, msg: Incoming, received: str,

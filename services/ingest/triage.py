@@ -4,8 +4,9 @@ Per event, in order: the platform's judgement (hotline.judge: the contract, then
 number hashed), then what publishing adds: the event must be encodable as JSON and fit the
 broker's message size. An accepted event becomes a message on its topic (hotline.topics; key =
 `subject`, value = the validated, scrubbed event as JSON: exactly what the answer reports
-accepted); a rejected one becomes a dead-letter record (hotline.deadletter, the same record the
-aggregate worker writes). Deterministic: the same request judged twice gives the same results
+accepted), sealed as judged (hotline.judged: the aggregate does not judge it again); a rejected
+one becomes a dead-letter record (hotline.deadletter, the same record the aggregate worker
+writes). Deterministic: the same request judged twice gives the same results
 and the same accepted messages, so a retried request gets the answer the first delivery got.
 
 Pure CPU, no IO: the caller publishes `Triage.messages` and answers only after the broker acked.
@@ -23,8 +24,9 @@ import orjson
 from hotline import deadletter
 from hotline.contract import Violation
 from hotline.judge import Rejected, judge
+from hotline.judged import HEADER as JUDGED, seal
 from hotline.settings import KafkaSettings
-from services.ingest.publisher import JSON_HEADERS, Message
+from services.ingest.publisher import JSON_HEADERS, STRUCTURED_HEADERS, Message
 
 ACCEPTED, REJECTED = "accepted", "rejected"
 TOO_DEEP = Violation("", "must be encodable as JSON: at most 254 levels of nesting")
@@ -76,7 +78,8 @@ def triage(
             _reject(out, i, raw, (too_big,), prefixes[i], producer, hash_key, kafka,
                     max_event_bytes, received_at)
             continue
-        out.messages.append(Message(verdict.topic(kafka), key, value))
+        out.messages.append(Message(verdict.topic(kafka), key, value,
+                                    (*STRUCTURED_HEADERS, (JUDGED, seal(value, hash_key)))))
         out.results.append({"index": i, "id": event["id"], "source": event["source"], "status": ACCEPTED})
         out.accepted += 1
         out.tally[prefixes[i], ACCEPTED] += 1

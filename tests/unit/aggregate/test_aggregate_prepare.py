@@ -100,3 +100,42 @@ def test_dedup_token_is_stable_per_offsets():
 def test_non_events(value):
     out = prepare([msg(value)], CAL, KEY, now=NOW)
     assert out.rows == [] and len(out.dead_letters) == 1
+
+
+def _as_ingest_publishes(event: dict, key: bytes = KEY) -> Incoming:
+    from hotline.judge import judge
+    from hotline.judged import HEADER, seal
+    value = orjson.dumps(judge(event, KEY).event)
+    return msg(value, headers=[("content-type", b"application/cloudevents+json"), (HEADER, seal(value, key))])
+
+
+def test_an_event_ingest_sealed_gives_the_row_it_gives_judged_here() -> None:
+    sealed_row = prepare([_as_ingest_publishes(offered())], CAL, KEY, now=NOW).rows
+    judged_row = prepare([msg(offered())], CAL, KEY, now=NOW).rows
+    assert sealed_row == judged_row and len(sealed_row) == 1
+    assert orjson.loads(dict(zip(EVENT_COLUMNS, sealed_row[0]))["data"])["caller_hash"] == caller_hash(KEY, "13800138000")
+
+
+def test_a_sealed_message_is_not_judged_again() -> None:
+    # An attribute name the contract refuses (upper case) is dead-lettered when judged here; under
+    # ingest's seal the message is taken as judged, so the rule is not looked at a second time.
+    from hotline.judged import HEADER, seal
+    value = orjson.dumps({**offered(data={"direction": "inbound"}), "Upper": 1})
+    unsealed = prepare([msg(value)], CAL, KEY, now=NOW)
+    assert (len(unsealed.rows), len(unsealed.dead_letters)) == (0, 1)
+    sealed = prepare([msg(value, headers=[(HEADER, seal(value, KEY))])], CAL, KEY, now=NOW)
+    assert (len(sealed.rows), len(sealed.dead_letters)) == (1, 0)
+
+
+def test_a_seal_from_another_key_or_value_counts_for_nothing() -> None:
+    from hotline.judged import HEADER, seal
+    clear = orjson.dumps(offered())  # the caller number in clear, as a producer on Kafka may send it
+    forged = [
+        msg(clear, headers=[(HEADER, seal(clear, b"a producer's guess" * 2))]),
+        msg(clear, headers=[(HEADER, seal(orjson.dumps(offered(id="e2")), KEY))]),
+    ]
+    out = prepare(forged, CAL, KEY, now=NOW)
+    assert len(out.rows) == 2 and "13800138000" not in repr(out.rows) and "138 0013 8000" not in repr(out.rows)
+    bad = orjson.dumps({**offered(), "Upper": 1})
+    out = prepare([msg(bad, headers=[(HEADER, seal(bad, b"a producer's guess" * 2))])], CAL, KEY, now=NOW)
+    assert (len(out.rows), len(out.dead_letters)) == (0, 1)

@@ -178,3 +178,14 @@ def test_partition_of_known_values() -> None:
     assert murmur2(b"21") == -973932308 & 0xFFFFFFFF
     assert murmur2(b"foobar") == -790332482 & 0xFFFFFFFF
     assert partition_of(b"21", list(range(8))) == (-973932308 & 0x7FFFFFFF) % 8 == 4
+
+
+def test_accepted_messages_are_sealed_as_judged_and_dead_letters_are_not() -> None:
+    from hotline.judged import HEADER, sealed
+    t = run([ev(1, data={"direction": "inbound", "caller": PHONE}), {"id": 7}])
+    accepted, dead = t.messages
+    assert dict(accepted.headers) == {"content-type": b"application/cloudevents+json; charset=utf-8",
+                                      HEADER: accepted.headers[1][1]}
+    assert sealed(accepted.value, accepted.headers, KEY)
+    assert not sealed(accepted.value, accepted.headers, b"another key")
+    assert HEADER not in dict(dead.headers)
