@@ -65,6 +65,7 @@ Public Faust API also used: `flow_active`, `perform_seek`, `highwater`, `commit`
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -76,6 +77,7 @@ from services.aggregate.prepare import Incoming
 # The versions this seam was read against; the upgrade test compares them with what is installed
 # and with constraints.txt.
 CHECKED_AGAINST = {"faust-streaming": "0.15.3", "mode-streaming": "0.7.1"}
+log = logging.getLogger("hotline.aggregate")
 
 
 class Acked:
@@ -113,7 +115,7 @@ async def drain(consumer: Any, fetcher: Any, sink: BatchSink) -> None:  # noqa: 
                 continue
             if not consumer.flow_active:
                 # A rebalance is under way: what was fetched is read again after the seek.
-                await consumer.perform_seek()
+                await _seek_back(consumer)
                 continue
             generation = app.consumer_generation_id
             rows: list[Incoming] = []
@@ -136,7 +138,7 @@ async def drain(consumer: Any, fetcher: Any, sink: BatchSink) -> None:  # noqa: 
             if not consumer.flow_active:
                 # A revocation began while a gap was recorded (its only await): these records
                 # belong to the old assignment and must not be stamped with the new epoch.
-                await consumer.perform_seek()
+                await _seek_back(consumer)
                 continue
             if rows and generation == app.consumer_generation_id:
                 # Fewer records than a poll may return: the fetcher's buffer is empty.
@@ -155,6 +157,19 @@ async def drain(consumer: Any, fetcher: Any, sink: BatchSink) -> None:  # noqa: 
         if consumer.transport.app.should_stop:
             return
         raise
+
+
+async def _seek_back(consumer: Any) -> None:
+    """Seek to the committed offsets while the flow is stopped, as Faust's `getmany` does, and
+    like it survive a seek that fails: in the middle of a rebalance a partition may already be
+    gone from the assignment (aiokafka's IllegalStateError "No current assignment for
+    partition"), and raising would crash the worker (it did, in a benchmark's group join).
+    Nothing is lost by skipping it: after the assignment, Faust seeks every assigned partition
+    to its committed offset before it resumes the flow (module docstring)."""
+    try:
+        await consumer.perform_seek()
+    except Exception as exc:  # noqa: BLE001 - Faust's own loop catches every exception here too
+        log.warning("seek to the committed offsets skipped during a rebalance: %s: %s", type(exc).__name__, exc)
 
 
 class BatchingConsumer(faust_aiokafka.Consumer):

@@ -159,6 +159,31 @@ def test_a_fetch_during_a_rebalance_is_dropped_and_read_again_after_a_seek():
     assert run(c).calls == [] and c.seeks == 1
 
 
+def test_a_seek_that_fails_in_the_middle_of_a_rebalance_does_not_stop_the_loop(caplog):
+    # aiokafka raises when a partition left the assignment between the revocation and the seek;
+    # the next fetch (after the assignment, which seeks itself) is handed over as usual.
+    from aiokafka.errors import IllegalStateError
+
+    def stopped_flow(consumer):
+        consumer.flow_active = False
+        return {CALLS0: records(CALLS0, 0, 1)}, None
+
+    def resumed(consumer):
+        consumer.flow_active = True
+        return {CALLS1: records(CALLS1, 5)}, None
+
+    c = FakeConsumer(stopped_flow, resumed)
+
+    async def failing_seek():
+        c.seeks += 1
+        raise IllegalStateError("No current assignment for partition TopicPartition(topic='calls', partition=0)")
+    c.perform_seek = failing_seek
+    with caplog.at_level("WARNING", logger="hotline.aggregate"):
+        assert run(c).offsets() == [[("calls", 1, 5)]]
+    assert c.seeks == 1
+    assert "seek to the committed offsets skipped during a rebalance: IllegalStateError" in caplog.text
+
+
 def test_a_revocation_that_begins_while_a_gap_is_recorded_drops_the_fetch():
     # stop_flow() is the revocation's first step; the gap's await is the loop's only one.
     c = FakeConsumer(({CALLS0: records(CALLS0, 10, 20)}, None))
