@@ -47,10 +47,16 @@ SPLIT_MEMO_S = 600.0  # the split only balances two threads: a slightly old one 
 # a cached report's validator on every request.
 @lru_cache(maxsize=256)
 def _sql(name: str, database: str, bucket: str = "day", final: bool = True, ids: str = "all") -> str:
+    measures = string.Template(_text("ticket_measures"))
+    return string.Template(_text(name)).substitute(
+        database=database, bucket=BUCKETS[bucket], final="FINAL" if final else "", ids=IDS[ids],
+        ticket_measures=measures.substitute(p=""), ticket_measures_t=measures.substitute(p="t_"))
+
+
+def _text(name: str) -> str:
+    """A file of services/api/sql without its comment lines."""
     text = resources.files("services.api").joinpath("sql", f"{name}.sql").read_text()
-    lines = [ln for ln in text.splitlines() if not ln.lstrip().startswith("--")]
-    return string.Template("\n".join(lines)).substitute(
-        database=database, bucket=BUCKETS[bucket], final="FINAL" if final else "", ids=IDS[ids])
+    return "\n".join(ln for ln in text.splitlines() if not ln.lstrip().startswith("--"))
 
 
 class FactsReader:

@@ -52,21 +52,7 @@ FROM
         kind AS t_kind, line AS t_line, category AS t_category,
         if(handling = 'department', department, '') AS t_department,
         tags AS t_tags,
-        count() AS t_tickets,
-        sum(completed) AS t_completed_n,
-        sumIf(handling_work_s, completed = 1 AND handling_work_s >= 0) AS t_work_s,
-        countIf(completed = 1 AND handling_work_s >= 0) AS t_handling_known_n,
-        countIf(completed = 1 AND handling_work_s < 0) AS t_handling_pending_n,
-        sum(on_time) AS t_on_time_n,
-        sum(to_110) AS t_to_110_n,
-        sum(evaluation_requests) AS t_evaluation_requests_n,
-        sum(evaluations) AS t_evaluations_n,
-        sum(service_rated) AS t_service_rated_n,
-        sum(service_satisfied) AS t_service_satisfied_n,
-        sum(resolution_rated) AS t_resolution_rated_n,
-        sum(resolution_satisfied) AS t_resolution_satisfied_n,
-        countIf(service_rated + resolution_rated > 0) AS t_rated_tickets,
-        countIf(service_satisfied + resolution_satisfied > 0) AS t_satisfied_tickets
+        ${ticket_measures_t}
     FROM ${database}.ticket_facts ${final}
     WHERE ${ids}
       AND created_ms > 0
