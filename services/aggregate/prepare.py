@@ -3,9 +3,9 @@
 Pure and deterministic: decode, judge (hotline.judge, as ingest does: the shared contract, then the
 caller number hashed, for events published straight to Kafka reach no other service first),
 enrich (hotline.events) and map to rows. A message that carries ingest's seal (hotline.judged)
-was judged by ingest and is taken as it is, unjudged a second time. Nothing here raises for bad input: an event that fails
-any step becomes a dead letter with the reason, so one bad event never stops the partition
-behind it. The reasons are about the event itself (undecodable, invalid); nothing here depends
+was judged by ingest and is taken as it is, not judged a second time. Nothing here raises for
+bad input: an event that fails any step becomes a dead letter with the reason, so one bad event
+never stops the partition behind it. The reasons are about the event itself (undecodable, invalid); nothing here depends
 on the working-day calendar.
 """
 

@@ -89,7 +89,8 @@ class FactsReader:
     def rows(self, name: str, params: dict[str, Any], bucket: str = "day", final: bool = True,
              ids: str = "all") -> list[dict[str, Any]]:
         with self._client() as client:
-            data, columns = client.execute(_sql(name, self.database, bucket, final, ids), params, with_column_types=True)
+            sql = _sql(name, self.database, bucket, final, ids)
+            data, columns = client.execute(sql, params, with_column_types=True)
         names = [c[0] for c in columns]
         return [dict(zip(names, row)) for row in data]
 
