@@ -5,8 +5,8 @@ caller number hashed, for events published straight to Kafka reach no other serv
 enrich (hotline.events) and map to rows. A message that carries ingest's seal (hotline.judged)
 was judged by ingest and is taken as it is, not judged a second time. Nothing here raises for
 bad input: an event that fails any step becomes a dead letter with the reason, so one bad event
-never stops the partition behind it. The reasons are about the event itself (undecodable, invalid); nothing here depends
-on the working-day calendar.
+never stops the partition behind it. The reasons are about the event itself (undecodable,
+invalid); nothing here depends on the working-day calendar.
 """
 
 from __future__ import annotations
