@@ -22,10 +22,8 @@ TAG_DIMS = ("cur", "tag")
 # Which cube a row of ticket_cubes.sql belongs to (its column g), with that cube's dimensions.
 TICKET_CUBES = {1: ("tickets", TICKET_DIMS), 2: ("categories", CATEGORY_DIMS),
                 3: ("departments", DEPARTMENT_DIMS), 4: ("tags", TAG_DIMS)}
-_TICKET_MEASURES = ("tickets", "completed_n", "work_s", "handling_known_n", "handling_pending_n",
-                    "on_time_n", "to_110_n", "evaluation_requests_n", "evaluations_n", "service_rated_n",
-                    "service_satisfied_n", "resolution_rated_n", "resolution_satisfied_n",
-                    "rated_tickets", "satisfied_tickets")
+# Every other column of those rows is a measure (the list is ticket_measures.sql's).
+_NOT_MEASURES = frozenset({"g", *TICKET_DIMS, *CATEGORY_DIMS, *DEPARTMENT_DIMS, *TAG_DIMS})
 
 
 def ticket_cubes(rows: list[dict[str, Any]]) -> dict[str, Cube]:
@@ -33,10 +31,11 @@ def ticket_cubes(rows: list[dict[str, Any]]) -> dict[str, Cube]:
     each row to the cube its `g` names, with that cube's dimensions; the ticket cube keeps every
     measure, the others their ticket count. Rows of two ranges with the same dimensions are added."""
     sums: dict[int, dict[tuple, dict[str, Any]]] = {g: {} for g in TICKET_CUBES}
+    every_measure = tuple(k for k in rows[0] if k not in _NOT_MEASURES) if rows else ()
     for row in rows:
         g = row["g"]
         dims = TICKET_CUBES[g][1]
-        measures = _TICKET_MEASURES if g == 1 else ("tickets",)
+        measures = every_measure if g == 1 else ("tickets",)
         key = tuple(row[d] for d in dims)
         acc = sums[g].get(key)
         if acc is None:
