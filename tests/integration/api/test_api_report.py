@@ -337,6 +337,10 @@ def test_the_ticket_cubes_read_in_two_ranges_of_ids_add_up_to_one_read(ch_settin
     monkeypatch.setattr(reader, "clean", lambda lo, hi: not final)
     client = connect(ch_settings)
     try:
+        if not final:
+            # A read without FINAL is exact only on merged facts (what a clean period means);
+            # merging changes no figure the other tests read with FINAL, and records nothing.
+            client.execute(f"OPTIMIZE TABLE {DB}.ticket_facts FINAL")
         ids = sorted(r[0] for r in client.execute(f"SELECT DISTINCT ticket_id FROM {DB}.ticket_facts"))
         # 14 tickets (10 of 2023, the others of other years): too few for the hashed sample to
         # find two, so one read of all ids
