@@ -19,12 +19,14 @@ import orjson
 
 from zoneinfo import ZoneInfo
 
-from hotline.contract import entity_of
+from hotline.contract import CALL_TYPES, TICKET_TYPES, entity_of
 
 _STANDARD = frozenset({
     "specversion", "id", "source", "type", "time", "subject", "data", "data_base64",
     "datacontenttype", "dataschema",
 })
+_ENTITY = {**dict.fromkeys(CALL_TYPES, "call"), **dict.fromkeys(TICKET_TYPES, "ticket")}
+_NO_EXTENSIONS: Mapping[str, Any] = MappingProxyType({})  # shared: records are immutable
 
 
 def parse_time(value: str) -> dt.datetime:
@@ -38,9 +40,16 @@ def parse_time(value: str) -> dt.datetime:
     return dt.datetime.fromisoformat(text)
 
 
+_EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc)
+_US = dt.timedelta(microseconds=1)
+
+
 def epoch_ms(t: dt.datetime) -> int:
-    s = t.timestamp()
-    return int(s * 1000 + (0.5 if s >= 0 else -0.5))
+    """Milliseconds since the epoch, rounded to the nearest (a half away from zero). Exact: in
+    integer microseconds, where a float of seconds would round some halves either way (and cost
+    twice as much on the worker's hot path)."""
+    us = (t - _EPOCH) // _US
+    return (us + 500) // 1000 if us >= 0 else -((500 - us) // 1000)
 
 
 class EventRecord(NamedTuple):
@@ -57,7 +66,7 @@ class EventRecord(NamedTuple):
     time_ms: int
     local_date: dt.date
     data: dict[str, Any]
-    extensions: Mapping[str, Any] = MappingProxyType({})  # read-only: a shared default
+    extensions: Mapping[str, Any] = _NO_EXTENSIONS
     deadline_ms: int = 0
     tags: tuple[str, ...] = ()
 
@@ -70,23 +79,22 @@ class EventRecord(NamedTuple):
 
 def to_record(event: dict[str, Any], tz: ZoneInfo) -> EventRecord:
     """Enrich one event that passed `hotline.contract.validate_event` (with caller scrubbed);
-    `tz` is the city's time zone. Never raises for a valid event."""
+    `tz` is the city's time zone. Never raises for a valid event. Built positionally and with
+    the common case (no extension attributes) shared: it runs once per event on a worker."""
     t = parse_time(event["time"])
-    local = t.astimezone(tz)
+    type_ = event["type"]
     data = event.get("data") or {}
-    deadline = data.get("deadline") if event["type"] == "hotline.ticket.dispatched" else None
+    deadline_ms = 0
+    if type_ == "hotline.ticket.dispatched":
+        deadline = data.get("deadline")
+        if isinstance(deadline, str):
+            deadline_ms = epoch_ms(parse_time(deadline))
     return EventRecord(
-        entity=entity_of(event["type"]),
-        subject=event["subject"],
-        source=event["source"],
-        id=event["id"],
-        type=event["type"],
-        time_ms=epoch_ms(t),
-        local_date=local.date(),
-        data=data,
-        extensions={k: v for k, v in event.items() if k not in _STANDARD},
-        deadline_ms=epoch_ms(parse_time(deadline)) if isinstance(deadline, str) else 0,
-        tags=tuple(data.get("tags") or ()) if event["type"] == "hotline.ticket.created" else (),
+        _ENTITY.get(type_) or entity_of(type_), event["subject"], event["source"], event["id"], type_,
+        epoch_ms(t), t.astimezone(tz).date(), data,
+        _NO_EXTENSIONS if event.keys() <= _STANDARD else {k: v for k, v in event.items() if k not in _STANDARD},
+        deadline_ms,
+        tuple(data.get("tags") or ()) if type_ == "hotline.ticket.created" else (),
     )
 
 

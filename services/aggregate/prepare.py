@@ -56,7 +56,7 @@ def prepare(
 ) -> Prepared:
     out = Prepared()
     received = now.strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
-    ingested_at = now.replace(tzinfo=None, microsecond=0)
+    ingested_s = int(now.timestamp())
     for msg in batch:
         event = _judged(msg, hash_key)
         if event is None:
@@ -71,7 +71,7 @@ def prepare(
                 continue
             event = verdict.event
         record = to_record(event, tz)
-        out.rows.append(to_row(record, msg.topic, msg.partition, msg.offset, ingested_at))
+        out.rows.append(to_row(record, msg.topic, msg.partition, msg.offset, ingested_s))
         (out.calls if record.entity == "call" else out.tickets).add(record.subject)
         out.accepted[record.type] += 1
         out.newest_ms = max(out.newest_ms, record.time_ms)

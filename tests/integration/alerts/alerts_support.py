@@ -253,7 +253,7 @@ def backfilled(env: Isolated, events: list[dict]) -> Iterator[tuple[str, str]]:
         work_calendar.sync(db, database, "Asia/Shanghai")
         shuffled = list(events)
         random.Random(7).shuffle(shuffled)
-        now = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None, microsecond=0)
+        now = int(dt.datetime.now(dt.timezone.utc).timestamp())
         rows = []
         for n, e in enumerate(shuffled):
             verdict = judge(e, PrivacySettings().hash_key)

@@ -26,7 +26,7 @@ from tests.support.hypo import through_servers
 
 CAL = ZoneInfo("Asia/Shanghai")
 TZ = "Asia/Shanghai"
-NOW = dt.datetime(2023, 3, 1)
+NOW_S = int(dt.datetime(2023, 3, 1, tzinfo=dt.timezone.utc).timestamp())  # ingested_at
 
 
 @st.composite
@@ -45,7 +45,7 @@ def expected(calls, tickets):
 
 def load(db, database, wire, cuts, calls, tickets):
     """The events as the aggregate worker writes them: validated, enriched, mapped to rows."""
-    rows = [to_row(to_record(validate_event(e), CAL), "t", 0, i, NOW) for i, e in enumerate(wire)]
+    rows = [to_row(to_record(validate_event(e), CAL), "t", 0, i, NOW_S) for i, e in enumerate(wire)]
     for block in (rows[a:b] for a, b in zip([0, *cuts], [*cuts, len(rows)])):
         if block:
             db.insert(insert_sql(database), block)

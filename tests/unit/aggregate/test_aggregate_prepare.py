@@ -37,7 +37,8 @@ def test_structured_event_becomes_a_row_with_caller_hashed():
     row = dict(zip(EVENT_COLUMNS, out.rows[0]))
     assert (row["entity"], row["subject"], row["type"], row["partition"], row["offset"]) == (
         "call", "c1", "hotline.call.offered", 3, 41)
-    assert row["time"] == dt.datetime(2023, 3, 6, 1, 0, 0)  # UTC, naive for the driver
+    assert row["time"] == 1678064400  # 2023-03-06 01:00:00 UTC in whole seconds, as the driver takes it
+    assert row["ingested_at"] == 1678064400  # NOW, to the second
     assert row["time_ms"] == 1678064400000
     assert row["local_date"] == dt.date(2023, 3, 6)
     data = orjson.loads(row["data"])
