@@ -1,10 +1,11 @@
 """The Kafka adapter: publish messages and return only when the broker acknowledged every one.
 
-aiokafka's AIOKafkaProducer with acks=all and idempotence: the broker drops a batch the producer
-retries after a lost acknowledgement, so the producer's own retries write no duplicates. A
-request that fails or times out as a whole may still have written some of its messages; the
-caller answers 503 and the client retries the whole request, which at worst writes duplicates,
-and those are harmless: every fold downstream is duplicate-insensitive (source + id).
+aiokafka's AIOKafkaProducer (less a per-message check, producer.py) with acks=all and
+idempotence: the broker drops a batch the producer retries after a lost acknowledgement, so the
+producer's own retries write no duplicates. A request that fails or times out as a whole may
+still have written some of its messages; the caller answers 503 and the client retries the
+whole request, which at worst writes duplicates, and those are harmless: every fold downstream
+is duplicate-insensitive (source + id).
 
 One producer per process, shared by all requests: concurrent requests' messages travel in the
 same produce requests (aiokafka batches per partition while a request is in flight).
@@ -21,12 +22,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
-from aiokafka import AIOKafkaProducer
 from aiokafka.errors import KafkaError
 from aiokafka.partitioner import murmur2
 
 from hotline.settings import KafkaSettings
 from services.ingest.errors import BrokerUnavailable
+from services.ingest.producer import Producer
 
 log = logging.getLogger("hotline.ingest")
 
@@ -73,7 +74,7 @@ class Publisher:
         self._linger_ms = linger_ms
         self._max_message_bytes = max_message_bytes
         self._retry_after = {"Retry-After": str(retry_after_s)}
-        self._producer: AIOKafkaProducer | None = None
+        self._producer: Producer | None = None
         self._connecting: asyncio.Task[None] | None = None
         self._ready_at = 0.0
         self._ready_reason: str | None = "not checked yet"
@@ -178,7 +179,7 @@ class Publisher:
         )
 
     async def _connect(self) -> bool:
-        producer = AIOKafkaProducer(
+        producer = Producer(
             bootstrap_servers=self._kafka.bootstrap_servers,
             client_id="hotline-ingest",
             acks="all",
