@@ -29,19 +29,12 @@ from faust.types import TP
 
 from services.aggregate import consumer as seam
 from services.aggregate.consumer import Acked, AggregateApp, BatchingConsumer, BatchingTransport
+from tests.support.pins import pinned
 
 REPO = Path(__file__).resolve().parents[3]
 SEAM = Path(seam.__file__)
 
 RECHECK = "re-read it and check services/aggregate/consumer.py against it (see this module's docstring)"
-
-
-def pinned(package: str) -> str:
-    for line in (REPO / "constraints.txt").read_text().splitlines():
-        name, _, version = line.partition("==")
-        if name.strip().lower() == package:
-            return version.strip()
-    raise AssertionError(f"{package} is not pinned in constraints.txt")
 
 
 @pytest.mark.parametrize("package", ["faust-streaming", "mode-streaming"])

@@ -12,21 +12,11 @@ import hashlib
 import importlib.metadata
 import inspect
 import re
-from pathlib import Path
 
 from aiokafka import AIOKafkaProducer
 
 from services.ingest import producer as seam
-
-REPO = Path(__file__).resolve().parents[3]
-
-
-def pinned(package: str) -> str:
-    for line in (REPO / "constraints.txt").read_text().splitlines():
-        name, _, version = line.partition("==")
-        if name.strip().lower() == package:
-            return version.strip()
-    raise AssertionError(f"{package} is not pinned in constraints.txt")
+from tests.support.pins import pinned
 
 
 def test_the_installed_aiokafka_is_the_one_the_seam_was_checked_against():
