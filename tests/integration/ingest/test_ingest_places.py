@@ -67,9 +67,13 @@ def test_location_coarsened_and_return_stored(base_url, clickhouse, local_stack)
     assert (rows[2][1], orjson.loads(rows[2][2])) == (
         "hotline.ticket.returned", {"department": "市城管局", "reason": "不属本单位职责"})
 
-    places = clickhouse.execute(
-        f"SELECT ticket_id, created_ms, day, category, subcategory, district, street, community, h3, call_id "
-        f"FROM {db}.ticket_places FINAL WHERE ticket_id = %(t)s", {"t": f"tk-{run}"})
+    # Waited for too: ClickHouse commits an insert's part of `events` before it runs the
+    # materialized views, so the event row can be readable a moment before its place row is.
+    places = eventually(
+        lambda: clickhouse.execute(
+            f"SELECT ticket_id, created_ms, day, category, subcategory, district, street, community, h3, call_id "
+            f"FROM {db}.ticket_places FINAL WHERE ticket_id = %(t)s", {"t": f"tk-{run}"}),
+        until=lambda rows: len(rows) > 0, timeout_s=30, what="the ticket's row in ticket_places")
     assert [tuple(map(str, p)) for p in places] == [
         (f"tk-{run}", "1709514000000", "2024-03-04", "住房保障", "物业管理", "清江浦区", "清河街道", "清河社区",
          H3_9, f"call-{run}")]
