@@ -19,13 +19,12 @@ import orjson
 
 from zoneinfo import ZoneInfo
 
-from hotline.contract import CALL_TYPES, TICKET_TYPES, entity_of
+from hotline.contract import entity_of
 
 _STANDARD = frozenset({
     "specversion", "id", "source", "type", "time", "subject", "data", "data_base64",
     "datacontenttype", "dataschema",
 })
-_ENTITY = {**dict.fromkeys(CALL_TYPES, "call"), **dict.fromkeys(TICKET_TYPES, "ticket")}
 _NO_EXTENSIONS: Mapping[str, Any] = MappingProxyType({})  # shared: records are immutable
 
 
@@ -90,7 +89,7 @@ def to_record(event: dict[str, Any], tz: ZoneInfo) -> EventRecord:
         if isinstance(deadline, str):
             deadline_ms = epoch_ms(parse_time(deadline))
     return EventRecord(
-        _ENTITY.get(type_) or entity_of(type_), event["subject"], event["source"], event["id"], type_,
+        entity_of(type_), event["subject"], event["source"], event["id"], type_,
         epoch_ms(t), t.astimezone(tz).date(), data,
         _NO_EXTENSIONS if event.keys() <= _STANDARD else {k: v for k, v in event.items() if k not in _STANDARD},
         deadline_ms,

@@ -52,13 +52,13 @@ def wait(client, database: str, prefix: str, want: int, timeout_s: float = 3600,
         waited = time.monotonic() - t0
         rows = stored(client, database)
         enough = rows >= want or rows == 0  # none: empty yet, or a cluster's Distributed table
-        got = folded(client, database, prefix) if enough or waited > timeout_s or (
-            say is not None and waited - last_said >= 10) else 0
+        telling = say is not None and waited - last_said >= 10
+        got = folded(client, database, prefix) if enough or telling or waited > timeout_s else 0
         if got >= want:
             return waited
         if waited > timeout_s:
             raise NotCaughtUp(got, want, waited)
-        if say is not None and waited - last_said >= 10:
+        if telling:
             say(f"waiting for the pipeline: {got:,} of {want:,} events in the facts ({waited:.0f} s)")
             last_said = waited
         time.sleep(every_s / 4 if enough else every_s)
