@@ -144,7 +144,7 @@ def _cmd_rebuild(args: argparse.Namespace) -> int:
 
 def _cmd_compact(args: argparse.Namespace) -> int:
     from hotline.settings import ClickHouseSettings
-    from hotline.storage import compaction
+    from hotline.storage import compaction, open_tickets
     from hotline.storage.shards import targets
 
     settings = ClickHouseSettings()
@@ -154,6 +154,8 @@ def _cmd_compact(args: argparse.Namespace) -> int:
         for entity in ("ticket", "call"):
             days = compaction.compact(client, database, entity)
             print(f"{entity}_facts compacted ({days} days recorded clean{where})")
+        dropped = open_tickets.prune(client, database)
+        print(f"ticket_open pruned ({dropped} old minutes dropped{where})")
         client.disconnect()
     return 0
 
@@ -270,8 +272,9 @@ def build_parser() -> argparse.ArgumentParser:
     rb = sub.add_parser("rebuild", help="recompute the facts tables (idempotent)")
     rb.add_argument("--state", action="store_true", help="first re-fold the per-entity state from the raw event archive")
     rb.set_defaults(func=_cmd_rebuild)
-    sub.add_parser("compact", help="merge the facts tables to one version per entity (the API also does, "
-                   "every HOTLINE_API_COMPACT_EVERY_S)").set_defaults(func=_cmd_compact)
+    sub.add_parser("compact", help="merge the facts tables to one version per entity and drop ticket_open's "
+                   "old minutes (the API also does, every HOTLINE_API_COMPACT_EVERY_S and "
+                   "HOTLINE_API_PRUNE_OPEN_EVERY_S)").set_defaults(func=_cmd_compact)
     cli_calendar.add_parser(sub)
     cli_alerts.add_parser(sub)
     sim = sub.add_parser("simulate", help="generate a city-year of events from a profile and send them")

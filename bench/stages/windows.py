@@ -119,6 +119,8 @@ _KIND = """multiIf(
     query LIKE 'INSERT INTO %%.facts_changes%%', 'mark changes',
     query LIKE 'INSERT INTO %%.call_facts%%', 'refresh call facts',
     query LIKE 'INSERT INTO %%.ticket_facts%%', 'refresh ticket facts',
+    query LIKE 'INSERT INTO %%.ticket_open%%', 'prune ticket_open',
+    query LIKE 'SELECT%%.ticket_open%%', 'live open count',
     query LIKE 'SELECT%%', 'reads (API, alerts, compactor, bench)',
     'other')"""
 

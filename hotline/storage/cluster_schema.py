@@ -35,6 +35,7 @@ SHARDED: dict[str, str | None] = {
     "call_facts": "call_id",
     "ticket_facts": "ticket_id",
     "ticket_places": "ticket_id",
+    "ticket_open": "ticket_id",
     "facts_changes": "entity",
     "facts_compacted": None,
 }

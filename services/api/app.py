@@ -23,6 +23,7 @@ from services.api.deps import Components
 from services.api.facts_reader import FactsReader
 from services.api.live import LiveFigures
 from services.api.metrics import Metrics
+from services.api.pruner import OpenTicketsPruner
 from services.api.report.figures import ServiceLevel
 from services.api.reporting import Reports
 from services.api.routes import alerts, briefs as brief_routes, calendar, data_shares, health, live, reports, supplied
@@ -88,8 +89,10 @@ def create_app(settings: ApiSettings | None = None) -> FastAPI:
         # computable is recomputed now. ClickHouse away: logged, retried every round.
         await calendar_watch.round()
         compactor = Compactor(s.clickhouse, s.compact_every_s)
+        pruner = OpenTicketsPruner(s.clickhouse, s.prune_open_every_s)
         live_figures.start()
         compactor.start()
+        pruner.start()
         calendar_watch.first_delay_s = calendar_watch.every_s
         calendar_watch.start()
         log.info("api ready to serve (%s) for %s", s.env, s.city.name)
@@ -97,6 +100,7 @@ def create_app(settings: ApiSettings | None = None) -> FastAPI:
             yield
         finally:
             await calendar_watch.stop()
+            await pruner.stop()
             await compactor.stop()
             await live_figures.stop()
             shares.close()

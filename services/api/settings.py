@@ -112,6 +112,9 @@ class ApiSettings(BaseSettings):
     compact_every_s: float = Field(
         default=300, ge=0, description="compact the facts tables this often when they changed (0: never); "
         "reports of compacted, untouched periods skip FINAL")
+    prune_open_every_s: float = Field(
+        default=60, ge=0, description="drop the old minutes of ticket_open this often (0: never; the live "
+        "count of open dispatched tickets then reads more and more of them)")
     clickhouse: ClickHouseSettings = Field(default_factory=ClickHouseSettings)
     city: CitySettings = Field(default_factory=CitySettings)
     calendar: CalendarSettings = Field(default_factory=CalendarSettings)
