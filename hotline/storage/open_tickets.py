@@ -15,9 +15,13 @@ ticket keeps its newest version whenever that matters:
   stale refresh written late): copied too, or the older version would speak for the ticket;
 - otherwise the ticket is closed and leaves the table: not counted, as before.
 
-Rows written after the copy read the table land in the current minute, never in a dropped one,
-as long as no facts refresh takes longer than the `KEEP_SLOTS` minutes kept (one INSERT … SELECT
-that runs for seconds; its `now()` is taken when it starts).
+Rows written after the copy read the table land in a recent minute, never in a dropped one: the
+view stamps each block with `now()`, and every minute dropped ended at least `KEEP_SLOTS` minutes
+ago. ClickHouse 18.16 evaluates the view's `now()` for each block it writes; a current release
+evaluates it once per statement, so a statement writing facts for longer than that (a whole
+rebuild, a calendar recompute of years) could still be writing into a minute being dropped. While
+one runs on the server, `prune` drops nothing (`long_writes`); on a cluster it sees the statements
+of the node it prunes through, where `hotline rebuild` runs (hotline/storage/shards.py `targets`).
 """
 
 from __future__ import annotations
@@ -59,11 +63,23 @@ def copy_sql(database: str) -> str:
     )
 
 
-def prune(db: Executor, database: str) -> int:
+LONG_WRITE_S = KEEP_SLOTS * SLOT_S  # a statement younger than this started after every minute dropped
+
+
+def long_writes(db: Executor, database: str, older_than_s: float = LONG_WRITE_S) -> int:
+    """Statements writing ticket facts (or ticket_open itself) that have run for `older_than_s`."""
+    return int(db.execute(
+        "SELECT count() FROM system.processes WHERE elapsed >= %(s)s "
+        "AND (query LIKE %(facts)s OR query LIKE %(open)s)",
+        {"s": older_than_s, "facts": f"INSERT INTO {database}.ticket_facts%", "open": f"INSERT INTO {database}.ticket_open%"},
+    )[0][0])
+
+
+def prune(db: Executor, database: str, *, long_write_s: float = LONG_WRITE_S) -> int:
     """Copy what must stay, then drop the minutes before the last KEEP_SLOTS; returns how many
-    partitions were dropped."""
+    partitions were dropped (none while a long statement writes facts: the next round will)."""
     cutoff, stale = stale_partitions(db, database)
-    if not stale:
+    if not stale or long_writes(db, database, long_write_s):
         return 0
     db.execute(copy_sql(database), {"cutoff": cutoff})
     for slot in stale:

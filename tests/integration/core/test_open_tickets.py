@@ -8,6 +8,8 @@ as the view would have written them then."""
 
 from __future__ import annotations
 
+import threading
+import time
 import uuid
 
 import pytest
@@ -58,6 +60,11 @@ def tickets(db, database: str) -> set[str]:
     return {r[0] for r in db.execute(f"SELECT DISTINCT ticket_id FROM {database}.ticket_open")}
 
 
+def old_rows(db, database: str) -> int:
+    """Rows of ticket_open written five minutes ago or earlier."""
+    return db.execute(f"SELECT count() FROM {database}.ticket_open WHERE written < now() - 300")[0][0]
+
+
 def partitions(db, database: str) -> int:
     return db.execute(
         "SELECT uniqExact(partition) FROM system.parts WHERE database = %(d)s AND table = 'ticket_open' AND active",
@@ -105,3 +112,34 @@ def test_a_prune_drops_the_old_minutes_and_keeps_the_count(clickhouse, database)
 
     assert open_tickets.prune(db, database) == 0  # nothing old left: nothing to do
     assert live_open(db, database) == before
+
+
+@pytest.mark.clickhouse
+def test_no_minute_is_dropped_while_a_long_statement_writes_facts(clickhouse, database, local_stack):
+    """A current ClickHouse stamps a whole statement's rows with its start: while one that has run
+    for long writes facts, a prune waits for the next round. Here "long" is 1 s, the statement
+    about 4 s (a sleep in each of its blocks)."""
+    from hotline.storage.client import connect
+
+    db = clickhouse
+    written_before(db, database, 10, ("F", 2, 1, PAST))
+    other = connect(local_stack.clickhouse)
+    slow = threading.Thread(target=other.execute, args=(
+        f"INSERT INTO {database}.ticket_facts (ticket_id, events, handling, department, dispatched) "
+        "SELECT concat('slow-', toString(number)), toUInt64(1), 'department', 'x', toUInt8(1) "
+        "FROM system.numbers WHERE sleep(0.5) = 0 LIMIT 8",), kwargs={"settings": {"max_block_size": 1}})
+    slow.start()
+    try:
+        deadline = time.monotonic() + 10
+        while not open_tickets.long_writes(db, database, 1.0) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert open_tickets.long_writes(db, database, 1.0) == 1
+        assert open_tickets.prune(db, database, long_write_s=1.0) == 0
+        assert old_rows(db, database) == 1  # F's minute is still there
+    finally:
+        slow.join()
+        other.disconnect()
+    assert open_tickets.long_writes(db, database, 1.0) == 0
+    assert open_tickets.prune(db, database, long_write_s=1.0) == 1
+    assert old_rows(db, database) == 0
+    assert live_open(db, database) == {"open_dispatched": 9, "overdue": 1}  # F and the 8 slow ones
