@@ -3,7 +3,8 @@
 Every figure is read from ClickHouse facts, so a restarted API or worker never reports zero calls
 waiting while calls are waiting. A background task recomputes the fast figures every
 `live_refresh_s` and the open/overdue ticket counts (a read of ticket_open, the tickets open now
-and a few minutes of versions: hotline/storage/open_tickets.py) every `open_every` rounds; `/v1/live` answers from the latest snapshot and says how old it is.
+and a few minutes of versions: hotline/storage/open_tickets.py) every `open_every` rounds;
+`/v1/live` answers from the latest snapshot and says how old it is.
 """
 
 from __future__ import annotations
