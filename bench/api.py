@@ -63,7 +63,7 @@ from tooling.stack.clickhouse_server import LocalClickHouse  # noqa: E402
 from tooling.stack.services import SERVICES, LocalService  # noqa: E402
 from hotline.storage.client import connect  # noqa: E402
 from hotline.storage.migrate import migrate  # noqa: E402
-from hotline.storage import compaction  # noqa: E402
+from hotline.storage import compaction, open_tickets  # noqa: E402
 from services.api.facts_reader import FactsReader, _sql  # noqa: E402
 from services.api.live import Clock, LiveFigures, call_params  # noqa: E402
 from services.api.report import assemble  # noqa: E402
@@ -308,6 +308,25 @@ def write(res: dict, rows: list[tuple[str, str, str]]) -> None:
     (out / "api.md").write_text("\n".join(md), encoding="utf-8")
 
 
+def prune_open(ch, limit_s: float = 300) -> dict:
+    """ticket_open as a running API keeps it (hotline/storage/open_tickets.py): the fill wrote every
+    dispatched ticket's versions there through the view; prune until none of the minutes written
+    so far is left (the open tickets are written again), as the API's pruner would over the next
+    few minutes."""
+    t = time.monotonic()
+    newest = ch.execute("SELECT max(toUInt64(partition)) FROM system.parts WHERE database = %(d)s "
+                        "AND table = 'ticket_open' AND active", {"d": DATABASE})[0][0]
+    dropped = 0
+    while time.monotonic() - t < limit_s:
+        dropped += open_tickets.prune(ch, DATABASE)
+        if not ch.execute("SELECT count() FROM system.parts WHERE database = %(d)s AND table = 'ticket_open' "
+                          "AND active AND toUInt64(partition) <= %(p)s", {"d": DATABASE, "p": newest})[0][0]:
+            break
+        time.sleep(5)
+    rows = ch.execute(f"SELECT count() FROM {DATABASE}.ticket_open")[0][0]
+    return {"seconds": round(time.monotonic() - t, 1), "minutes_dropped": dropped, "rows_left": rows}
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--scale", type=float, default=1.0)
@@ -343,6 +362,7 @@ def main() -> None:
         print(f"fill: {res['fill']}", flush=True)
         res["live_rows"] = refresh_live_rows(admin, args.scale)
         res["merge_wait_before_measuring_s"] = settle(admin, 120)
+        res["open_prune"] = prune_open(admin)
         res["data"] = data_counts(admin)
         print(f"data: {json.dumps(res['data'])}", flush=True)
         reader = FactsReader(chs)

@@ -1,0 +1,203 @@
+"""Benchmark: the reads of the current year as earlier years are stored beside it.
+
+    .venv/bin/python bench/history_reads.py [--scale 1.0] [--years 3] [--runs 7]
+
+Starts its own ClickHouse (state in .state/bench-history, its own ports) and fills a database
+straight in SQL with bench/api_facts.py's city-year of ticket facts (2023 at Huai'an's volumes,
+5 % of the tickets with an older version, their newest versions in five later small inserts, as
+after live refreshes), then adds 2022, 2021, … one at a time, each complete and compacted, as a
+city's stack holds its past years; after each addition the current year's newest versions are
+written again in small inserts (the same rows: nothing changes for a reader), so every step
+reads a current year whose facts are still changing. At each step, alternating, `--runs` times:
+
+- the annual report's four ticket cubes of 2023 read with FINAL, as the query API reads them
+  (`ticket_cubes.sql` in two halves of the ids at once);
+- the live count of open dispatched tickets as it was before migration 0014 (over the facts:
+  OLD_LIVE_OPEN below, the query that was services/api/sql/live_open.sql) and as it is (over
+  `ticket_open`, kept as the API's pruner keeps it: the newest version of each open ticket).
+
+Prints a table and writes docs/benchmarks/history-reads.{json,md}: medians and ranges in ms, and
+the rows each read. Not a test: figures vary with what else runs on the machine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path[:0] = [str(REPO), str(REPO / "bench")]
+os.environ.update({
+    "HOTLINE_STATE_DIR": str(REPO / ".state" / "bench-history"), "HOTLINE_CLICKHOUSE_PORT": "19600",
+    "HOTLINE_CLICKHOUSE_HTTP_PORT": "18623", "HOTLINE_CLICKHOUSE_DATABASE": "hotline_history",
+})
+
+import api_facts  # noqa: E402
+
+from hotline.settings import ClickHouseSettings, StackSettings  # noqa: E402
+from hotline.storage.client import connect  # noqa: E402
+from hotline.storage.migrate import migrate  # noqa: E402
+from services.api.facts_reader import FactsReader, _sql  # noqa: E402
+from services.api.report.figures import ServiceLevel  # noqa: E402
+from services.api.report.period import Period  # noqa: E402
+from tooling.stack.clickhouse_server import LocalClickHouse  # noqa: E402
+
+DATABASE = api_facts.DATABASE = "hotline_history"  # api_facts writes into its module's DATABASE
+CURRENT = 2023
+# The live count before migration 0014 read the facts: the candidates (every ticket with a version
+# dispatched and not completed), then their newest versions.
+OLD_LIVE_OPEN = f"""
+SELECT count() AS open_dispatched, countIf(last_deadline_ms > 0 AND last_deadline_ms < %(now_ms)s) AS overdue
+FROM
+(
+    SELECT ticket_id, argMax(handling, events) AS last_handling, argMax(completed, events) AS last_completed,
+           argMax(deadline_ms, events) AS last_deadline_ms
+    FROM {DATABASE}.ticket_facts
+    WHERE ticket_id IN (SELECT ticket_id FROM {DATABASE}.ticket_facts WHERE dispatched = 1 AND completed = 0)
+    GROUP BY ticket_id
+)
+WHERE last_handling = 'department' AND last_completed = 0"""
+NEW_PARTS = [f"new{k}" for k in range(5)]
+
+
+def add_year(ch, year: int, n: int, current: bool) -> None:
+    """A year of ticket facts: a past one complete and merged, the current one with its newest
+    versions in small parts after the rest."""
+    for part in ("old", "base", *([] if current else NEW_PARTS)):
+        ch.execute(api_facts.year_tickets_sql(year, n, part))
+    if not current:
+        ch.execute(f"OPTIMIZE TABLE {DATABASE}.ticket_facts FINAL")
+    api_facts.settle(ch)
+    for part in NEW_PARTS:  # the current year's latest versions again, each its own part
+        ch.execute(api_facts.year_tickets_sql(CURRENT, api_facts.VOLUMES[CURRENT][0], part))
+
+
+def keep_open_only(ch) -> int:
+    """ticket_open as the API's pruner leaves it: the newest version of each open ticket."""
+    ch.execute(f"TRUNCATE TABLE {DATABASE}.ticket_open")
+    ch.execute(
+        f"INSERT INTO {DATABASE}.ticket_open (ticket_id, events, open, deadline_ms, written) "
+        f"SELECT ticket_id, events, toUInt8(1), deadline_ms, now() FROM {DATABASE}.ticket_facts FINAL "
+        "WHERE dispatched = 1 AND handling = 'department' AND completed = 0")
+    return ch.execute(f"SELECT count() FROM {DATABASE}.ticket_open")[0][0]
+
+
+def rows_read(client, sql: str, params: dict) -> tuple[list, int]:
+    """The query's result and the rows it read."""
+    out = client.execute(sql, params)
+    return out, client.last_query.progress.rows
+
+
+def step(chs: ClickHouseSettings, runs: int) -> dict:
+    """Every read of one step, alternating, `runs` rounds; medians (min–max) in ms."""
+    reader = FactsReader(chs, pool_size=2)
+    period = Period(dt.date(CURRENT, 1, 1), dt.date(CURRENT, 12, 31))
+    p = {**reader._period_params(period, None, ServiceLevel(30, "offered", 0)), "split": reader.ticket_id_split()}
+    now = {"now_ms": int(dt.datetime(CURRENT, 12, 31, 12, tzinfo=dt.timezone.utc).timestamp() * 1000)}
+    halves = [connect(chs), connect(chs)]
+    one = connect(chs)
+    pool = ThreadPoolExecutor(2)
+    reads = {
+        "report_ticket_cubes_final": lambda: sum(job.result()[1] for job in [
+            pool.submit(rows_read, c, _sql("ticket_cubes", DATABASE, "month", True, ids), p)
+            for c, ids in zip(halves, ("below", "from"))]),
+        "live_open_before_0014": lambda: _counted(one, OLD_LIVE_OPEN, now, "before"),
+        "live_open": lambda: _counted(one, _sql("live_open", DATABASE), now, "now"),
+    }
+    ms: dict[str, list[float]] = {k: [] for k in reads}
+    rows: dict[str, int] = {}
+    for _ in range(runs):
+        for name, read in reads.items():
+            t = time.perf_counter()
+            rows[name] = read()
+            ms[name].append((time.perf_counter() - t) * 1000)
+    for c in (*halves, one):
+        c.disconnect()
+    pool.shutdown()
+    reader.close()
+    assert COUNTS["before"] == COUNTS["now"], COUNTS  # the two counts must agree
+    out = {name: {"median_ms": round(statistics.median(v), 1), "min_ms": round(min(v), 1),
+                  "max_ms": round(max(v), 1), "rows_read": rows[name], "n": len(v)} for name, v in ms.items()}
+    out["open_dispatched"], out["overdue"] = COUNTS["now"][0]
+    return out
+
+
+COUNTS: dict[str, list] = {}
+
+
+def _counted(client, sql: str, params: dict, key: str) -> int:
+    COUNTS[key], n = rows_read(client, sql, params)
+    return n
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--scale", type=float, default=1.0)
+    ap.add_argument("--years", type=int, default=3, help="years stored at the last step, the current one included")
+    ap.add_argument("--runs", type=int, default=7)
+    ap.add_argument("--out", default=str(REPO / "docs" / "benchmarks" / "history-reads"))
+    args = ap.parse_args()
+    api_facts.scaled_volumes(args.scale)
+    n = api_facts.VOLUMES[CURRENT][0]
+    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=REPO, capture_output=True,
+                            text=True).stdout.strip()
+    res: dict = {"date": dt.date.today().isoformat(), "commit": commit, "cores": os.cpu_count(),
+                 "python": platform.python_version(), "scale": args.scale, "runs": args.runs,
+                 "command": "python bench/history_reads.py " + " ".join(sys.argv[1:]), "steps": []}
+    chs = ClickHouseSettings()
+    clickhouse = LocalClickHouse(StackSettings(), chs)
+    try:
+        clickhouse.start()
+        ch = connect(chs, database=False)
+        res["clickhouse_version"] = ch.execute("SELECT version()")[0][0]
+        ch.execute(f"DROP DATABASE IF EXISTS {DATABASE}")
+        migrate(ch, DATABASE)
+        ch.execute(f"DROP TABLE {DATABASE}.ticket_open_mv")  # the bulk writes below: kept by keep_open_only
+        for k in range(args.years):
+            year = CURRENT - k
+            t = time.monotonic()
+            add_year(ch, year, n if k == 0 else round(n * 1.1), current=k == 0)
+            rows = ch.execute(f"SELECT count() FROM {DATABASE}.ticket_facts")[0][0]
+            step_res = {"years": k + 1, "ticket_facts_rows": rows, "fill_s": round(time.monotonic() - t, 1),
+                        "open_tickets_rows": keep_open_only(ch), **step(chs, args.runs)}
+            res["steps"].append(step_res)
+            print(json.dumps(step_res, ensure_ascii=False), flush=True)
+        ch.execute(f"DROP DATABASE IF EXISTS {DATABASE}")
+        ch.disconnect()
+    finally:
+        clickhouse.stop()
+    write(res, Path(args.out))
+
+
+def write(res: dict, out: Path) -> None:
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.with_suffix(".json").write_text(json.dumps(res, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+
+    def cell(d: dict) -> str:
+        return f"{d['median_ms']} ({d['min_ms']}–{d['max_ms']}); {d['rows_read']:,} rows"
+
+    md = [f"# The current year's reads against the years stored ({res['date']}, commit {res['commit']})", "",
+          f"`{res['command']}`: {res['cores']} cores, ClickHouse {res.get('clickhouse_version')}, scale "
+          f"{res['scale']}, {res['runs']} alternating rounds per step; ms median (min–max) and the rows each "
+          "read (bench/history_reads.py says how the facts are made).", "",
+          "| years stored | ticket facts rows | report 2023, ticket cubes with FINAL | live open count before 0014 "
+          "| live open count (ticket_open) | open / overdue |", "|---:|---:|---|---|---|---|"]
+    for s in res["steps"]:
+        md.append(f"| {s['years']} | {s['ticket_facts_rows']:,} | {cell(s['report_ticket_cubes_final'])} | "
+                  f"{cell(s['live_open_before_0014'])} | {cell(s['live_open'])} | {s['open_dispatched']:,} / "
+                  f"{s['overdue']:,} |")
+    out.with_suffix(".md").write_text("\n".join(md) + "\n", encoding="utf-8")
+    print("\n".join(md))
+
+
+if __name__ == "__main__":
+    main()
