@@ -96,7 +96,7 @@ def test_open_tickets_are_the_single_node_count_and_survive_a_prune_of_every_sha
     by_facts = single.execute(
         f"SELECT count(), countIf(deadline_ms > 0 AND deadline_ms < %(now_ms)s) FROM {ref.database}.ticket_facts FINAL "
         "WHERE dispatched = 1 AND handling = 'department' AND completed = 0", at)
-    assert want == by_facts and want[0][0] > 50  # a day at scale 0.2: most dispatched tickets still open
+    assert want == by_facts and want[0][0] > 0  # a few of the day's dispatched tickets are still open at its end
     assert node("clickhouse-2-2").execute(_sql("live_open", "hotline"), at) == want
 
     for shard, (first, _) in SHARD_NODES.items():
