@@ -10,6 +10,8 @@ settings name): the servers' config is the one place they are written down.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -85,3 +87,14 @@ def targets(settings: ClickHouseSettings) -> list[tuple[Client, str]]:
     finally:
         entry.disconnect()
     return [(c, settings.local_database) for c in shard_clients(settings, shards)]
+
+
+@contextmanager
+def each_target(settings: ClickHouseSettings) -> Iterator[list[tuple[Client, str]]]:
+    """`targets(settings)`, every client disconnected at the end."""
+    places = targets(settings)
+    try:
+        yield places
+    finally:
+        for client, _ in places:
+            client.disconnect()

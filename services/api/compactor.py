@@ -8,46 +8,28 @@ that cannot be assigned records nothing). Failures are logged and retried next r
 
 from __future__ import annotations
 
-import asyncio
-import logging
-
 from hotline.settings import ClickHouseSettings
 from hotline.storage import compaction
-from hotline.storage.shards import targets
-from services.api.periodic import Periodic
-
-log = logging.getLogger("hotline.api")
+from hotline.storage.shards import each_target
+from services.api.periodic import Chore
 
 
 def compact_once(settings: ClickHouseSettings) -> bool:
     """One round (blocking); True when it compacted. On a cluster each shard compacts its own
     facts and records its own days (readers sum the shards' records)."""
     done = False
-    places = targets(settings)
-    try:
+    with each_target(settings) as places:
         for client, database in places:
             if not compaction.pending(client, database):
                 continue
             for entity in ("ticket", "call"):
                 compaction.compact(client, database, entity)  # type: ignore[arg-type]
             done = True
-        return done
-    finally:
-        for client, _ in places:
-            client.disconnect()
+    return done
 
 
-class Compactor(Periodic):
-    name = "facts-compactor"
+class Compactor(Chore):
+    name, what = "facts-compactor", "facts compaction"  # failed rounds: reports still use FINAL
 
-    def __init__(self, settings: ClickHouseSettings, every_s: float):
-        # The first round waits a period too: a restarting API should not start with a merge.
-        super().__init__(every_s, first_delay_s=every_s)
-        self.settings = settings
-
-    async def round(self) -> None:
-        try:
-            if await asyncio.to_thread(compact_once, self.settings):
-                log.info("facts compacted")
-        except Exception as exc:  # noqa: BLE001 - a failed round is retried; reports still use FINAL
-            log.warning("facts compaction failed, retrying in %.0f s: %s", self.every_s, type(exc).__name__)
+    def work(self, settings: ClickHouseSettings) -> bool:
+        return compact_once(settings)

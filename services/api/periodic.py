@@ -4,7 +4,11 @@ and cancelled at its end. A round must not raise (it logs and tries again next t
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
+from typing import Any
+
+log = logging.getLogger("hotline.api")
 
 
 class Periodic:
@@ -35,3 +39,26 @@ class Periodic:
                 await self._task
             except asyncio.CancelledError:
                 pass
+
+
+class Chore(Periodic):
+    """Upkeep of the storage in a worker thread: `work(settings)` (blocking) every `every_s`, the
+    first time after a whole period (a restarting API should not start with it). A failure is
+    logged and tried again next round: the chores only make reads cheaper, never right."""
+
+    what = "chore"
+
+    def __init__(self, settings: Any, every_s: float):
+        super().__init__(every_s, first_delay_s=every_s)
+        self.settings = settings
+
+    def work(self, settings: Any) -> bool:
+        """One round; True when it changed something (logged)."""
+        raise NotImplementedError
+
+    async def round(self) -> None:
+        try:
+            if await asyncio.to_thread(self.work, self.settings):
+                log.info("%s done", self.what)
+        except Exception as exc:  # noqa: BLE001 - a failed round is retried
+            log.warning("%s failed, retrying in %.0f s: %s", self.what, self.every_s, type(exc).__name__)
