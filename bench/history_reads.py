@@ -110,33 +110,31 @@ def step(chs: ClickHouseSettings, runs: int) -> dict:
         "report_ticket_cubes_final": lambda: sum(job.result()[1] for job in [
             pool.submit(rows_read, c, _sql("ticket_cubes", DATABASE, "month", True, ids), p)
             for c, ids in zip(halves, ("below", "from"))]),
-        "live_open_before_0014": lambda: _counted(one, OLD_LIVE_OPEN, now, "before"),
-        "live_open": lambda: _counted(one, _sql("live_open", DATABASE), now, "now"),
+        "live_open_before_0014": lambda: rows_read(one, OLD_LIVE_OPEN, now),
+        "live_open": lambda: rows_read(one, _sql("live_open", DATABASE), now),
     }
     ms: dict[str, list[float]] = {k: [] for k in reads}
     rows: dict[str, int] = {}
+    counts: dict[str, list] = {}
     for _ in range(runs):
         for name, read in reads.items():
             t = time.perf_counter()
-            rows[name] = read()
+            got = read()
             ms[name].append((time.perf_counter() - t) * 1000)
+            if isinstance(got, tuple):  # a count: its figures and the rows it read
+                counts[name], rows[name] = got
+            else:
+                rows[name] = got
     for c in (*halves, one):
         c.disconnect()
     pool.shutdown()
     reader.close()
-    assert COUNTS["before"] == COUNTS["now"], COUNTS  # the two counts must agree
+    assert counts["live_open_before_0014"] == counts["live_open"], counts  # the two counts must agree
     out = {name: {"median_ms": round(statistics.median(v), 1), "min_ms": round(min(v), 1),
                   "max_ms": round(max(v), 1), "rows_read": rows[name], "n": len(v)} for name, v in ms.items()}
-    out["open_dispatched"], out["overdue"] = COUNTS["now"][0]
+    out["open_dispatched"], out["overdue"] = counts["live_open"][0]
     return out
 
-
-COUNTS: dict[str, list] = {}
-
-
-def _counted(client, sql: str, params: dict, key: str) -> int:
-    COUNTS[key], n = rows_read(client, sql, params)
-    return n
 
 
 def main() -> None:

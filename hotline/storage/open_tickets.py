@@ -30,6 +30,7 @@ from typing import Any, Protocol
 
 SLOT_S = 60  # the partition of migration 0014: intDiv(toUInt32(written), 60)
 KEEP_SLOTS = 2  # minutes kept before the current one
+LONG_WRITE_S = KEEP_SLOTS * SLOT_S  # a statement younger than this started after every minute dropped
 
 
 class Executor(Protocol):
@@ -61,9 +62,6 @@ def copy_sql(database: str) -> str:
         f"HAVING argMax({slot}, events) < %(cutoff)s "
         f"AND (argMax(open, events) = 1 OR max({slot}) >= %(cutoff)s)"
     )
-
-
-LONG_WRITE_S = KEEP_SLOTS * SLOT_S  # a statement younger than this started after every minute dropped
 
 
 def long_writes(db: Executor, database: str, older_than_s: float = LONG_WRITE_S) -> int:

@@ -44,7 +44,7 @@ class Periodic:
 class Chore(Periodic):
     """Upkeep of the storage in a worker thread: `work(settings)` (blocking) every `every_s`, the
     first time after a whole period (a restarting API should not start with it). A failure is
-    logged and tried again next round: the chores only make reads cheaper, never right."""
+    logged and tried again next round: a chore only makes reads cheaper, they are right without it."""
 
     what = "chore"
 
