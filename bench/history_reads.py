@@ -12,6 +12,13 @@ reads a current year whose facts are still changing. At each step, alternating, 
 
 - the annual report's four ticket cubes of 2023 read with FINAL, as the query API reads them
   (`ticket_cubes.sql` in two halves of the ids at once);
+- a candidate layout, not the platform's yet: the same facts in a copy partitioned by the year of
+  their day (BY_YEAR), read with the same SQL; and the report's read of 2023 beside 2022, on the
+  facts as they are (one FINAL read of both years) and on the copy as a reader could split it
+  (2023 with FINAL, only its partition; the compacted 2022 without FINAL, at once). The copy
+  has no rule yet for a ticket whose creation moves into another year (its older version would
+  stay in the first year's partition, where FINAL cannot see the newer one): these rows time
+  the reads, they are not a report;
 - the live count of open dispatched tickets as it was before migration 0014 (over the facts:
   OLD_LIVE_OPEN below, the query that was services/api/sql/live_open.sql) and as it is (over
   `ticket_open`, kept as the API's pruner keeps it: the newest version of each open ticket).
@@ -67,6 +74,7 @@ FROM
 )
 WHERE last_handling = 'department' AND last_completed = 0"""
 NEW_PARTS = [f"new{k}" for k in range(5)]
+BY_YEAR = "ticket_facts_by_year"
 
 
 def add_year(ch, year: int, n: int, current: bool) -> None:
@@ -79,6 +87,17 @@ def add_year(ch, year: int, n: int, current: bool) -> None:
     api_facts.settle(ch)
     for part in NEW_PARTS:  # the current year's latest versions again, each its own part
         ch.execute(api_facts.year_tickets_sql(CURRENT, api_facts.VOLUMES[CURRENT][0], part))
+
+
+def copy_by_year(ch, current: int) -> None:
+    """The facts, every version, in a copy partitioned by toYear(day); the past years' partitions
+    merged as the past years are in ticket_facts, the current year's left with its versions."""
+    ch.execute(f"DROP TABLE IF EXISTS {DATABASE}.{BY_YEAR}")
+    ch.execute(f"CREATE TABLE {DATABASE}.{BY_YEAR} AS {DATABASE}.ticket_facts "
+               "ENGINE = ReplacingMergeTree(events) PARTITION BY toYear(day) ORDER BY ticket_id")
+    ch.execute(f"INSERT INTO {DATABASE}.{BY_YEAR} SELECT * FROM {DATABASE}.ticket_facts")
+    for (year,) in ch.execute(f"SELECT DISTINCT toYear(day) FROM {DATABASE}.{BY_YEAR} WHERE toYear(day) != {current}"):
+        ch.execute(f"OPTIMIZE TABLE {DATABASE}.{BY_YEAR} PARTITION {year} FINAL")
 
 
 def keep_open_only(ch) -> int:
@@ -101,15 +120,32 @@ def step(chs: ClickHouseSettings, runs: int) -> dict:
     """Every read of one step, alternating, `runs` rounds; medians (min–max) in ms."""
     reader = FactsReader(chs, pool_size=2)
     period = Period(dt.date(CURRENT, 1, 1), dt.date(CURRENT, 12, 31))
-    p = {**reader._period_params(period, None, ServiceLevel(30, "offered", 0)), "split": reader.ticket_id_split()}
+    sl = ServiceLevel(30, "offered", 0)
+    split = reader.ticket_id_split()
+    p = {**reader._period_params(period, None, sl), "split": split}
+    previous = Period(dt.date(CURRENT - 1, 1, 1), dt.date(CURRENT - 1, 12, 31))
+    both = {**reader._period_params(period, previous, sl), "split": split}
+    before = {**reader._period_params(previous, None, sl), "split": split}
     now = {"now_ms": int(dt.datetime(CURRENT, 12, 31, 12, tzinfo=dt.timezone.utc).timestamp() * 1000)}
-    halves = [connect(chs), connect(chs)]
+    halves = [connect(chs), connect(chs), connect(chs)]
     one = connect(chs)
-    pool = ThreadPoolExecutor(2)
+    pool = ThreadPoolExecutor(3)
+
+    def cubes(params: dict, table: str = "ticket_facts", unfinal: dict | None = None) -> int:
+        """Rows read by ticket_cubes.sql with FINAL over `table` in two halves of the ids at once,
+        and by the same without FINAL over all ids with `unfinal`'s parameters beside them."""
+        def sql(final: bool, ids: str) -> str:
+            return _sql("ticket_cubes", DATABASE, "month", final, ids).replace(".ticket_facts ", f".{table} ")
+        jobs = [pool.submit(rows_read, c, sql(True, ids), params) for c, ids in zip(halves, ("below", "from"))]
+        if unfinal is not None:
+            jobs.append(pool.submit(rows_read, halves[2], sql(False, "all"), unfinal))
+        return sum(job.result()[1] for job in jobs)
+
     reads = {
-        "report_ticket_cubes_final": lambda: sum(job.result()[1] for job in [
-            pool.submit(rows_read, c, _sql("ticket_cubes", DATABASE, "month", True, ids), p)
-            for c, ids in zip(halves, ("below", "from"))]),
+        "report_ticket_cubes_final": lambda: cubes(p),
+        "report_ticket_cubes_final_by_year": lambda: cubes(p, BY_YEAR),
+        "report_with_previous_final": lambda: cubes(both),
+        "report_with_previous_by_year_split": lambda: cubes(p, BY_YEAR, unfinal=before),
         "live_open_before_0014": lambda: rows_read(one, OLD_LIVE_OPEN, now),
         "live_open": lambda: rows_read(one, _sql("live_open", DATABASE), now),
     }
@@ -164,6 +200,7 @@ def main() -> None:
             year = CURRENT - k
             t = time.monotonic()
             add_year(ch, year, n if k == 0 else round(n * 1.1), current=k == 0)
+            copy_by_year(ch, CURRENT)
             rows = ch.execute(f"SELECT count() FROM {DATABASE}.ticket_facts")[0][0]
             step_res = {"years": k + 1, "ticket_facts_rows": rows, "fill_s": round(time.monotonic() - t, 1),
                         "open_tickets_rows": keep_open_only(ch), **step(chs, args.runs)}
@@ -193,6 +230,14 @@ def write(res: dict, out: Path) -> None:
         md.append(f"| {s['years']} | {s['ticket_facts_rows']:,} | {cell(s['report_ticket_cubes_final'])} | "
                   f"{cell(s['live_open_before_0014'])} | {cell(s['live_open'])} | {s['open_dispatched']:,} / "
                   f"{s['overdue']:,} |")
+    md += ["", "A candidate layout, timed only (see the module's docstring): the facts partitioned by the "
+           "year of their day.", "",
+           "| years stored | 2023 with FINAL, as now | 2023 with FINAL, by year | 2023 beside 2022, one FINAL read "
+           "as now | 2023 beside 2022, by year: 2023 with FINAL, 2022 without, at once |", "|---:|---|---|---|---|"]
+    for s in res["steps"]:
+        md.append(f"| {s['years']} | {cell(s['report_ticket_cubes_final'])} | "
+                  f"{cell(s['report_ticket_cubes_final_by_year'])} | {cell(s['report_with_previous_final'])} | "
+                  f"{cell(s['report_with_previous_by_year_split'])} |")
     out.with_suffix(".md").write_text("\n".join(md) + "\n", encoding="utf-8")
     print("\n".join(md))
 
