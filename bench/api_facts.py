@@ -112,8 +112,9 @@ def _outer(columns: str, overrides: dict[str, str]) -> str:
     return ", ".join(overrides.get(c.strip(), c.strip()) for c in columns.split(","))
 
 
-def year_tickets_sql(year: int, n: int, part: str) -> str:
-    """part: 'base' (tickets never revised), 'old' (older versions), 'new<k>' (revised, 1/5 each)."""
+def year_tickets_sql(year: int, n: int, part: str, table: str = "ticket_facts") -> str:
+    """part: 'base' (tickets never revised), 'old' (older versions), 'new<k>' (revised, 1/5 each);
+    into `table`, ticket_facts or a table of its columns."""
     r = Rand(year * 10 + 1)
     days = (dt.date(year + 1, 1, 1) - dt.date(year, 1, 1)).days
     start = f"toDate('{year}-01-01')"
@@ -134,7 +135,7 @@ def year_tickets_sql(year: int, n: int, part: str) -> str:
         FROM numbers({n})"""
     where = {"base": "NOT revised", "old": "revised"}.get(part, f"revised AND number % 5 = {part[3:]}")
     cols = _outer(TICKET_COLUMNS, OLD_TICKET if part == "old" else {})
-    return f"INSERT INTO {DATABASE}.ticket_facts ({TICKET_COLUMNS}) SELECT {cols} FROM ({inner}) WHERE {where}"
+    return f"INSERT INTO {DATABASE}.{table} ({TICKET_COLUMNS}) SELECT {cols} FROM ({inner}) WHERE {where}"
 
 
 def _call_outcome(r: Rand, answered: str, abandoned: str, now_ms: str = "9223372036854775807") -> str:

@@ -12,13 +12,14 @@ reads a current year whose facts are still changing. At each step, alternating, 
 
 - the annual report's four ticket cubes of 2023 read with FINAL, as the query API reads them
   (`ticket_cubes.sql` in two halves of the ids at once);
-- a candidate layout, not the platform's yet: the same facts in a copy partitioned by the year of
-  their day (BY_YEAR), read with the same SQL; and the report's read of 2023 beside 2022, on the
-  facts as they are (one FINAL read of both years) and on the copy as a reader could split it
-  (2023 with FINAL, only its partition; the compacted 2022 without FINAL, at once). The copy
-  has no rule yet for a ticket whose creation moves into another year (its older version would
-  stay in the first year's partition, where FINAL cannot see the newer one): these rows time
-  the reads, they are not a report;
+- a candidate layout, not the platform's yet: the same facts, written and merged the same way,
+  in a table partitioned by the year of their day (BY_YEAR), read with the same SQL; and the
+  report's read of 2023 beside 2022, on the facts as they are (one FINAL read of both years)
+  and on the partitioned table as a reader could split it (2023 with FINAL, only its partition;
+  the compacted 2022 without FINAL, at once). That table has no rule yet for a ticket whose
+  creation moves into another year (its older version would stay in the first year's
+  partition, where FINAL cannot see the newer one): these rows time the reads, they are not a
+  report;
 - the live count of open dispatched tickets as it was before migration 0014 (over the facts:
   OLD_LIVE_OPEN below, the query that was services/api/sql/live_open.sql) and as it is (over
   `ticket_open`, kept as the API's pruner keeps it: the newest version of each open ticket).
@@ -79,25 +80,20 @@ BY_YEAR = "ticket_facts_by_year"
 
 def add_year(ch, year: int, n: int, current: bool) -> None:
     """A year of ticket facts: a past one complete and merged, the current one with its newest
-    versions in small parts after the rest."""
-    for part in ("old", "base", *([] if current else NEW_PARTS)):
-        ch.execute(api_facts.year_tickets_sql(year, n, part))
+    versions in small parts after the rest. The same rows and the same merges in ticket_facts
+    and in BY_YEAR, so that the two differ in their partitions only."""
+    for table in ("ticket_facts", BY_YEAR):
+        for part in ("old", "base", *([] if current else NEW_PARTS)):
+            ch.execute(api_facts.year_tickets_sql(year, n, part, table))
     if not current:
         ch.execute(f"OPTIMIZE TABLE {DATABASE}.ticket_facts FINAL")
+        for (partition,) in ch.execute("SELECT DISTINCT partition FROM system.parts WHERE active "
+                                       "AND database = %(d)s AND table = %(t)s", {"d": DATABASE, "t": BY_YEAR}):
+            ch.execute(f"OPTIMIZE TABLE {DATABASE}.{BY_YEAR} PARTITION {partition} FINAL")
     api_facts.settle(ch)
     for part in NEW_PARTS:  # the current year's latest versions again, each its own part
-        ch.execute(api_facts.year_tickets_sql(CURRENT, api_facts.VOLUMES[CURRENT][0], part))
-
-
-def copy_by_year(ch, current: int) -> None:
-    """The facts, every version, in a copy partitioned by toYear(day); the past years' partitions
-    merged as the past years are in ticket_facts, the current year's left with its versions."""
-    ch.execute(f"DROP TABLE IF EXISTS {DATABASE}.{BY_YEAR}")
-    ch.execute(f"CREATE TABLE {DATABASE}.{BY_YEAR} AS {DATABASE}.ticket_facts "
-               "ENGINE = ReplacingMergeTree(events) PARTITION BY toYear(day) ORDER BY ticket_id")
-    ch.execute(f"INSERT INTO {DATABASE}.{BY_YEAR} SELECT * FROM {DATABASE}.ticket_facts")
-    for (year,) in ch.execute(f"SELECT DISTINCT toYear(day) FROM {DATABASE}.{BY_YEAR} WHERE toYear(day) != {current}"):
-        ch.execute(f"OPTIMIZE TABLE {DATABASE}.{BY_YEAR} PARTITION {year} FINAL")
+        for table in ("ticket_facts", BY_YEAR):
+            ch.execute(api_facts.year_tickets_sql(CURRENT, api_facts.VOLUMES[CURRENT][0], part, table))
 
 
 def keep_open_only(ch) -> int:
@@ -196,11 +192,12 @@ def main() -> None:
         ch.execute(f"DROP DATABASE IF EXISTS {DATABASE}")
         migrate(ch, DATABASE)
         ch.execute(f"DROP TABLE {DATABASE}.ticket_open_mv")  # the bulk writes below: kept by keep_open_only
+        ch.execute(f"CREATE TABLE {DATABASE}.{BY_YEAR} AS {DATABASE}.ticket_facts "
+                   "ENGINE = ReplacingMergeTree(events) PARTITION BY toYear(day) ORDER BY ticket_id")
         for k in range(args.years):
             year = CURRENT - k
             t = time.monotonic()
             add_year(ch, year, n if k == 0 else round(n * 1.1), current=k == 0)
-            copy_by_year(ch, CURRENT)
             rows = ch.execute(f"SELECT count() FROM {DATABASE}.ticket_facts")[0][0]
             step_res = {"years": k + 1, "ticket_facts_rows": rows, "fill_s": round(time.monotonic() - t, 1),
                         "open_tickets_rows": keep_open_only(ch), **step(chs, args.runs)}
