@@ -3,7 +3,8 @@
 -- on the sorting key, so that each read skips the other range's granules). The reader runs it
 -- over two ranges of ids at once and adds the halves: a read with FINAL is one thread per query
 -- in 18.16, and its cost grows with the columns read, so one read of all the columns in two
--- threads costs less than four reads of some of them (docs/performance.md).
+-- threads costs less than four reads of some of them (docs/performance.md). Only with FINAL:
+-- a compacted period, read without it, is cheaper as four queries (facts_reader.py SEPARATE_CUBES).
 -- Column g says which cube a row belongs to: 1 the ticket cube (ticket_cube.sql's dimensions
 -- and measures), 2 categories (cur, kind, category, handling), 3 departments (cur, department;
 -- tickets handled by a department only), 4 tags (cur, tag; a ticket once per tag it carries).
