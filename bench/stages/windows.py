@@ -121,6 +121,8 @@ _KIND = """multiIf(
     query LIKE 'INSERT INTO %%.ticket_facts%%', 'refresh ticket facts',
     query LIKE 'INSERT INTO %%.ticket_open%%', 'prune ticket_open',
     query LIKE 'SELECT%%.ticket_open%%', 'live open count',
+    query LIKE 'SELECT%%last_status%%.call_facts%%', 'live call figures',
+    query LIKE 'SELECT%%last_source%%.ticket_facts%%', 'live ticket figures',
     query LIKE 'SELECT%%', 'reads (API, alerts, compactor, bench)',
     'other')"""
 
