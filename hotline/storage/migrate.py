@@ -11,8 +11,11 @@ applied migration is allowed.
 A line `-- then: refold <entity>_state` makes the runner re-fold that state table from the raw
 archive after the file's statements, with the view's own SELECT (hotline.storage.facts.refold_state),
 so a migration that remakes a state table does not write its fold a second time. A line
-`-- then: fill <table> from its view` does the same for any table a new materialized view
-`<table>_mv` fills (hotline.storage.facts.fill_from_view): the events stored before the view.
+`-- then: refresh <entity>_facts` recomputes every facts row of that kind from its state
+(hotline.storage.facts.rebuild), in the city's time zone (HOTLINE_CITY_TIMEZONE), after the
+refolds. A line `-- then: fill <table> from its view` does the same for any table a new
+materialized view `<table>_mv` fills (hotline.storage.facts.fill_from_view): the events stored
+before the view; fills run last.
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ from hotline.storage.cluster_schema import Layout, cluster_form, local_form, onc
 
 _FILE = re.compile(r"^(\d{4})_([a-z0-9_]+)\.sql$")
 _REFOLD = re.compile(r"^-- then: refold (call|ticket)_state$", re.MULTILINE)
+_REFRESH = re.compile(r"^-- then: refresh (call|ticket)_facts$", re.MULTILINE)
 _FILL = re.compile(r"^-- then: fill ([a-z][a-z0-9_]*) from its view$", re.MULTILINE)
 # sha256 of whole files as released before their comments were reworded (December 2026).
 _WHOLE_FILE_BEFORE_REWORDING = {
@@ -53,7 +57,8 @@ class Migration:
     @property
     def checksum(self) -> str:
         """sha256 of what the file does: its lines without the `--` comments (directives kept)."""
-        kept = [ln for ln in self.sql.splitlines() if not ln.lstrip().startswith("--") or _REFOLD.match(ln) or _FILL.match(ln)]
+        kept = [ln for ln in self.sql.splitlines() if not ln.lstrip().startswith("--") or _REFOLD.match(ln) or _REFRESH.match(ln)
+                or _FILL.match(ln)]
         return hashlib.sha256("\n".join(kept).encode()).hexdigest()
 
     def recorded_as(self, checksum: str) -> bool:
@@ -69,6 +74,11 @@ class Migration:
     def refolds(self) -> list[str]:
         """The entities whose state the file asks to re-fold once its statements ran."""
         return [m.group(1) for m in _REFOLD.finditer(self.sql)]
+
+    @property
+    def refreshes(self) -> list[str]:
+        """The entities whose facts the file asks to recompute once its state is refolded."""
+        return [m.group(1) for m in _REFRESH.finditer(self.sql)]
 
     @property
     def fills(self) -> list[str]:
@@ -171,11 +181,14 @@ def _run(db: Executor, m: Migration, stmt: str) -> None:
 
 
 def _then(db: Executor, database: str, m: Migration) -> None:
-    """The file's `-- then:` directives."""
-    from hotline.storage.facts import fill_from_view, refold_state  # facts imports nothing from here
+    """The file's `-- then:` directives: refolds, then facts refreshes, then fills."""
+    from hotline.settings import CitySettings
+    from hotline.storage.facts import fill_from_view, rebuild, refold_state  # facts imports nothing from here
 
     for entity in m.refolds:
         refold_state(db, database, entity)  # type: ignore[arg-type] - the client takes params too
+    for entity in m.refreshes:
+        rebuild(db, database, CitySettings().timezone, entity)  # type: ignore[arg-type]
     for table in m.fills:
         fill_from_view(db, database, table)  # type: ignore[arg-type] - the client takes params too
 
