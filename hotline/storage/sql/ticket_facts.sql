@@ -6,14 +6,19 @@
 -- (day 12418 since 1970); W = cal[i + 1] * 86400 + (cal[i + 2] - cal[i + 1]) * seconds since local
 -- midnight. A creation or completion day the calendar does not cover (i + 2 > length(cal)) leaves
 -- the handling time pending: handling_work_s = -1, never a guess.
+-- Partitions (migration 0015): `day` is the year's partition. A ticket whose creation times
+-- (every hotline.ticket.created folded, `creations`) fall in more than one year gets, beside its
+-- facts (k = 0), one tombstone for each creation day in another year than its own (k >= 1): the
+-- facts with created_ms 0 on that day, version events * 2 (the facts: events * 2 + 1), which
+-- replaces any version written on that year's partition while that creation was the earliest.
 INSERT INTO ${database}.ticket_facts
 WITH (SELECT argMax(before, version) FROM ${database}.work_calendar) AS cal
 SELECT
-    ticket_id, events,
-    if(created_ms > 0, toDate(toDateTime(intDiv(created_ms, 1000)), %(tz)s), toDate(0)) AS day,
-    created_ms, requester, channel, transform(channel, %(channels)s, %(sources)s, '') AS source,
+    ticket_id, events, events * 2 + toUInt64(k = 0) AS version,
+    if(k = 0, own_day, stale_days[k]) AS day,
+    if(k = 0, creation_ms, toInt64(0)) AS created_ms, requester, channel, transform(channel, %(channels)s, %(sources)s, '') AS source,
     kind, category, subcategory, district,
-    if(created_ms > 0 AND line = '', '12345', line) AS line, call_id, tags,
+    if(creation_ms > 0 AND line = '', '12345', line) AS line, call_id, tags,
     multiIf(final_type = 'hotline.ticket.dispatched', 'department',
             final_type = 'hotline.ticket.answered' AND final_by = 'specialist', 'online_specialist',
             final_type = 'hotline.ticket.answered', 'online_agent', '') AS handling,
@@ -26,8 +31,8 @@ SELECT
     if(completed, if(final_type = 'hotline.ticket.answered', final_ms, done_ms), 0) AS completed_ms,
     -- Inline aliases (ClickHouse scopes them to the whole query) keep the column list that of
     -- the table: created_t/completed_t are the instants, created_i/completed_i their day indexes.
-    multiIf(NOT completed OR created_ms = 0, toInt64(0),
-            (toInt32(toUInt16(toDate(toDateTime(intDiv(created_ms, 1000)) AS created_t, %(tz)s))) - 12418 AS created_i) < 0
+    multiIf(NOT completed OR creation_ms = 0, toInt64(0),
+            (toInt32(toUInt16(toDate(toDateTime(intDiv(creation_ms, 1000)) AS created_t, %(tz)s))) - 12418 AS created_i) < 0
             OR (toInt32(toUInt16(toDate(toDateTime(intDiv(completed_ms, 1000)) AS completed_t, %(tz)s))) - 12418 AS completed_i) < 0
             OR created_i + 2 > length(cal) OR completed_i + 2 > length(cal), toInt64(-1),
             greatest(toInt64(cal[completed_i + 1]) * 86400
@@ -44,11 +49,19 @@ SELECT
     now() AS refreshed_at
 FROM
 (
+-- The facts' own day, the other years' creation days, and which row this is (k).
+SELECT *,
+    if(creation_ms > 0, toDate(toDateTime(intDiv(creation_ms, 1000)), %(tz)s), toDate(0)) AS own_day,
+    arrayFilter(x -> toYear(x) != toYear(own_day),
+                arrayDistinct(arrayMap(ms -> toDate(toDateTime(intDiv(ms, 1000)), %(tz)s), creations))) AS stale_days,
+    arrayJoin(range(toUInt64(length(stale_days) + 1))) AS k
+FROM
+(
     SELECT
         ticket_id,
         uniqExactMerge(events) AS events,
         argMinIfMerge(created) AS c,
-        c.1 AS created_ms, c.2 AS requester, c.3 AS channel, c.4 AS kind,
+        c.1 AS creation_ms, c.2 AS requester, c.3 AS channel, c.4 AS kind,
         c.5 AS category, c.6 AS subcategory, c.7 AS district, c.8 AS line, c.9 AS call_id, c.10 AS tags,
         argMaxIfMerge(final) AS f,
         f.1 AS final_ms, f.2 AS final_type, f.3 AS final_by,
@@ -62,8 +75,10 @@ FROM
         uniqExactIfMerge(service_rated) AS service_rated,
         uniqExactIfMerge(service_satisfied) AS service_satisfied,
         uniqExactIfMerge(resolution_rated) AS resolution_rated,
-        uniqExactIfMerge(resolution_satisfied) AS resolution_satisfied
+        uniqExactIfMerge(resolution_satisfied) AS resolution_satisfied,
+        groupUniqArrayIfMerge(creations) AS creations
     FROM ${database}.ticket_state
     WHERE ${filter}
     GROUP BY ticket_id
+)
 )

@@ -1,14 +1,15 @@
 -- The surge detector's rows: tickets created per hour by category, subcategory and district, for
 -- creations in [%(from_ms)s, %(to_ms)s). ticket_facts keeps every refresh of a ticket until a merge
--- (ReplacingMergeTree(events)); the newest is taken with argMax by `events` rather than FINAL, so
+-- (ReplacingMergeTree(version)); the newest is taken with argMax by `version` rather than FINAL, so
 -- that the range filter sees a ticket's newest creation time, not one a merge has not removed yet
--- (a late, earlier hotline.ticket.created moves it). The inner IN only narrows the scan.
+-- (a late, earlier hotline.ticket.created moves it; `version` ranks the ticket's facts above a
+-- tombstone of the same events, migration 0015). The inner IN only narrows the scan.
 SELECT intDiv(created_ms, 3600000) * 3600000 AS hour, category, subcategory, district, count() AS tickets
 FROM
 (
     SELECT ticket_id,
-           argMax(created_ms, events) AS created_ms, argMax(category, events) AS category,
-           argMax(subcategory, events) AS subcategory, argMax(district, events) AS district
+           argMax(created_ms, version) AS created_ms, argMax(category, version) AS category,
+           argMax(subcategory, version) AS subcategory, argMax(district, version) AS district
     FROM ${database}.ticket_facts
     WHERE ticket_id IN (
         SELECT ticket_id FROM ${database}.ticket_facts
