@@ -42,6 +42,7 @@ BUCKETS = {"day": "day", "week": "toMonday(day)", "month": "toStartOfMonth(day)"
 # ClickHouse reads only that range's granules): all, below a split id, from it on.
 IDS = {"all": "1", "below": "ticket_id < %(split)s", "from": "ticket_id >= %(split)s"}
 SPLIT_MEMO_S = 600.0  # the split only balances two threads: a slightly old one does as well
+SPLIT_MEMO_MAX = 64  # periods remembered
 # A compacted period's ticket cubes (read without FINAL), one query each: such a query uses
 # every core, and the narrow groupings of categories, departments and tags cost less than
 # ticket_cubes.sql's grouping by every dimension at once (docs/performance.md).
@@ -76,7 +77,7 @@ class FactsReader:
             self._pool.put(connect(settings))
         self._threads = ThreadPoolExecutor(pool_size, thread_name_prefix="facts")
         self._coverage: tuple[int, Coverage] | None = None  # (all_changes, the days held then)
-        self._split: tuple[float, str | None] | None = None  # (monotonic time, the split id)
+        self._splits: dict[tuple, tuple[float, str | None]] = {}  # periods -> (monotonic time, split id)
 
     @contextmanager
     def _client(self) -> Iterator[Client]:
@@ -145,7 +146,7 @@ class FactsReader:
         final = not self.clean(p["plo"], p["hi"])
         calls = self._threads.submit(self._no_calls if department else self.rows, "call_cube", p, "month", final)
         if final:
-            split = self.ticket_id_split()
+            split = self.ticket_id_split(p)
             halves = [("below", split), ("from", split)] if split is not None else [("all", "")]
             jobs = [self._threads.submit(self.rows, "ticket_cubes", {**p, "split": at}, "month", True, ids)
                     for ids, at in halves]
@@ -156,16 +157,20 @@ class FactsReader:
             cubes = {name: Cube(job.result(), SEPARATE_CUBES[name][2]) for name, job in each.items()}
         return Cubes(calls=Cube(calls.result(), CALL_DIMS), **cubes)
 
-    def ticket_id_split(self) -> str | None:
-        """A ticket id with about half of the facts below it (ticket_id_split.sql), remembered
-        for SPLIT_MEMO_S; None while there are too few tickets to be worth two reads."""
+    def ticket_id_split(self, p: dict[str, Any]) -> str | None:
+        """A ticket id with about half of the periods' tickets below it (ticket_id_split.sql;
+        `p` holds lo, hi, plo, phi), remembered per periods for SPLIT_MEMO_S; None while there
+        are too few tickets to be worth two reads."""
+        key = (p["lo"], p["hi"], p["plo"], p["phi"])
         now = time.monotonic()
-        memo = self._split
+        memo = self._splits.get(key)
         if memo is not None and now - memo[0] < SPLIT_MEMO_S:
             return memo[1]
-        row = self.rows("ticket_id_split", {})[0]
+        row = self.rows("ticket_id_split", {k: p[k] for k in ("lo", "hi", "plo", "phi")})[0]
         split = row["split"] if row["sampled"] >= 2 else None
-        self._split = (now, split)
+        if len(self._splits) >= SPLIT_MEMO_MAX:
+            self._splits.clear()  # a few periods are asked for again and again; the rest cost one read
+        self._splits[key] = (now, split)
         return split
 
     def series_cubes(self, period: Period, interval: str, sl: ServiceLevel,

@@ -21,6 +21,7 @@ pytestmark = pytest.mark.clickhouse
 DB = "hotline_report_test"
 COMPACT_DB = "hotline_report_compact_test"
 COVERAGE_DB = "hotline_report_coverage_test"
+SPLIT_DB = "hotline_report_split_test"
 AUTH = {"Authorization": "Bearer dev-token"}
 
 
@@ -344,7 +345,8 @@ def test_the_ticket_cubes_read_in_two_ranges_of_ids_add_up_to_one_read(ch_settin
         ids = sorted(r[0] for r in client.execute(f"SELECT DISTINCT ticket_id FROM {DB}.ticket_facts"))
         # 14 tickets (10 of 2023, the others of other years): too few for the hashed sample to
         # find two, so one read of all ids
-        assert len(ids) == 14 and reader.ticket_id_split() is None
+        params = FactsReader._period_params(Period.year(2023), Period.year(2022), ServiceLevel())
+        assert len(ids) == 14 and reader.ticket_id_split(params) is None
 
         def cubes():
             return _cube_rows(reader.report_cubes(Period.year(2023), Period.year(2022), ServiceLevel()))
@@ -354,7 +356,7 @@ def test_the_ticket_cubes_read_in_two_ranges_of_ids_add_up_to_one_read(ch_settin
             Period.year(2023), None, ServiceLevel()).tickets.where(cur=1).rows) == 10  # the hand-worked total
         assert whole["tags"] == [[("cur", 1), ("tag", "epidemic"), ("tickets", 2)]]
         for split in (ids[0], ids[3], ids[-1], ids[-1] + "~"):
-            monkeypatch.setattr(reader, "ticket_id_split", lambda split=split: split)
+            monkeypatch.setattr(reader, "ticket_id_split", lambda p, split=split: split)
             assert cubes() == whole, split
     finally:
         reader.close()
@@ -390,6 +392,45 @@ def test_a_compacted_period_read_cube_by_cube_gives_the_cubes_of_the_one_read(ch
         assert [("cur", 1), ("department", "市住建局"), ("tickets", 2)] in city["departments"]
         assert [dict(r)["department"] for r in housing["departments"]] == ["市住建局"] * len(housing["departments"])
         assert housing["calls"] == []
+    finally:
+        reader.close()
+        client.disconnect()
+
+
+def test_the_split_of_the_ids_halves_the_tickets_of_the_periods_read(local_stack):
+    """Ids that sort by year (T2022-…, T2023-…) split over every ticket stored would fall
+    between the years, and one of the report's two reads would group all of 2023 alone. The
+    split is the median of the periods' own tickets: 2023's alone, or 2022's and 2023's."""
+    from services.api.facts_reader import FactsReader
+    from services.api.report.figures import ServiceLevel
+    from services.api.report.period import Period
+
+    ch_settings = fresh_database(SPLIT_DB)
+    client = connect(ch_settings)
+    reader = FactsReader(ch_settings, pool_size=1)
+    try:
+        # 60,000 tickets a year over its days; the ids sort by year, then by number
+        for year in (2021, 2022, 2023):
+            client.execute(
+                f"INSERT INTO {SPLIT_DB}.ticket_facts (ticket_id, events, day, created_ms) "
+                f"SELECT concat('T{year}-', toString(100000 + number)), toUInt64(1), "
+                f"toDate('{year}-01-01') + modulo(number, 365), toInt64(1) FROM numbers(60000)")
+        period = FactsReader._period_params(Period.year(2023), None, ServiceLevel())
+        with_previous = FactsReader._period_params(Period.year(2023), Period.year(2022), ServiceLevel())
+
+        def below(split: str, years: tuple[int, ...]) -> float:
+            """The share of the years' tickets with an id below the split."""
+            lo, n = client.execute(
+                f"SELECT countIf(ticket_id < %(s)s), count() FROM {SPLIT_DB}.ticket_facts "
+                "WHERE toYear(day) IN %(y)s", {"s": split, "y": years})[0]
+            return lo / n
+
+        alone, both = reader.ticket_id_split(period), reader.ticket_id_split(with_previous)
+        assert alone.startswith("T2023-") and 0.4 < below(alone, (2023,)) < 0.6
+        assert 0.4 < below(both, (2022, 2023)) < 0.6
+        # the ids of 2021, stored but in neither period, do not move it: over every ticket the
+        # median would lie among 2022's ids
+        assert both.startswith(("T2022-", "T2023-")) and not both.startswith("T2021-")
     finally:
         reader.close()
         client.disconnect()
