@@ -11,16 +11,15 @@ written again in small inserts (the same rows: nothing changes for a reader), so
 reads a current year whose facts are still changing. At each step, alternating, `--runs` times:
 
 - the annual report's four ticket cubes of 2023 read with FINAL, as the query API reads them
-  (`ticket_cubes.sql` in two halves of the ids at once, split at the median of every ticket
-  stored), and the same split at the median of 2023's tickets (PERIOD_SPLIT);
-- a candidate layout, not the platform's yet: the same facts, written and merged the same way,
-  in a table partitioned by the year of their day (BY_YEAR), read with the same SQL; and the
-  report's read of 2023 beside 2022, on the facts as they are (one FINAL read of both years)
-  and on the partitioned table as a reader could split it (2023 with FINAL, only its partition;
-  the compacted 2022 without FINAL, at once). That table has no rule yet for a ticket whose
-  creation moves into another year (its older version would stay in the first year's
-  partition, where FINAL cannot see the newer one): these rows time the reads, they are not a
-  report;
+  (`ticket_cubes.sql` in two halves of the ids at once, split at the median of the period's
+  tickets), from `ticket_facts` (partitioned by the year of the day since migration 0015), and
+  the same from BEFORE, the same facts written and merged the same way in a table laid out as
+  before 0015 (one partition), read as the API read it then (split at the median of every
+  ticket stored);
+- the report's read of 2023 beside 2022, with FINAL over both years (as the API reads it while
+  2023 changes), from both tables; and from `ticket_facts` as a reader could split it (2023
+  with FINAL, only its partition; the compacted 2022 without FINAL, at once), which the API
+  does not do yet;
 - the live count of open dispatched tickets as it was before migration 0014 (over the facts:
   OLD_LIVE_OPEN below, the query that was services/api/sql/live_open.sql) and as it is (over
   `ticket_open`, kept as the API's pruner keeps it: the newest version of each open ticket).
@@ -76,30 +75,27 @@ FROM
 )
 WHERE last_handling = 'department' AND last_completed = 0"""
 NEW_PARTS = [f"new{k}" for k in range(5)]
-# The partitioned candidate reads one year's partition: its two reads are balanced by the median
-# of that year's tickets, not of every ticket stored (ticket_id_split.sql), since these ids sort by
-# year, as the simulator's do. On the facts as they are, both reads read every year anyway.
-PERIOD_SPLIT = f"""
+# The facts as they were laid out before migration 0015, and how the API split their read then:
+# at the median of every ticket stored (ticket_id_split.sql before 0015).
+BEFORE = "ticket_facts_before_0015"
+OLD_SPLIT = f"""
 SELECT arrayElement(arraySort(groupArray(ticket_id)) AS ids, intDiv(length(ids), 2) + 1)
-FROM {DATABASE}.ticket_facts WHERE modulo(cityHash64(ticket_id), 1024) = 0 AND day >= %(lo)s AND day <= %(hi)s"""
-BY_YEAR = "ticket_facts_by_year"
+FROM {DATABASE}.{BEFORE} WHERE modulo(cityHash64(ticket_id), 1024) = 0"""
 
 
 def add_year(ch, year: int, n: int, current: bool) -> None:
     """A year of ticket facts: a past one complete and merged, the current one with its newest
     versions in small parts after the rest. The same rows and the same merges in ticket_facts
-    and in BY_YEAR, so that the two differ in their partitions only."""
-    for table in ("ticket_facts", BY_YEAR):
+    and in BEFORE, so that the two differ in their partitions only."""
+    for table in ("ticket_facts", BEFORE):
         for part in ("old", "base", *([] if current else NEW_PARTS)):
             ch.execute(api_facts.year_tickets_sql(year, n, part, table))
     if not current:
-        ch.execute(f"OPTIMIZE TABLE {DATABASE}.ticket_facts FINAL")
-        for (partition,) in ch.execute("SELECT DISTINCT partition FROM system.parts WHERE active "
-                                       "AND database = %(d)s AND table = %(t)s", {"d": DATABASE, "t": BY_YEAR}):
-            ch.execute(f"OPTIMIZE TABLE {DATABASE}.{BY_YEAR} PARTITION {partition} FINAL")
+        for table in ("ticket_facts", BEFORE):  # every partition, as compaction merges them
+            ch.execute(f"OPTIMIZE TABLE {DATABASE}.{table} FINAL")
     api_facts.settle(ch)
     for part in NEW_PARTS:  # the current year's latest versions again, each its own part
-        for table in ("ticket_facts", BY_YEAR):
+        for table in ("ticket_facts", BEFORE):
             ch.execute(api_facts.year_tickets_sql(CURRENT, api_facts.VOLUMES[CURRENT][0], part, table))
 
 
@@ -124,10 +120,13 @@ def step(chs: ClickHouseSettings, runs: int) -> dict:
     reader = FactsReader(chs, pool_size=2)
     period = Period(dt.date(CURRENT, 1, 1), dt.date(CURRENT, 12, 31))
     sl = ServiceLevel(30, "offered", 0)
-    p = {**reader._period_params(period, None, sl), "split": reader.ticket_id_split()}
-    own = {**p, "split": reader.run(lambda c: c.execute(PERIOD_SPLIT, p))[0][0]}
+    p = reader._period_params(period, None, sl)
+    p["split"] = reader.ticket_id_split(p)
+    old = {**p, "split": reader.run(lambda c: c.execute(OLD_SPLIT))[0][0]}
     previous = Period(dt.date(CURRENT - 1, 1, 1), dt.date(CURRENT - 1, 12, 31))
-    both = {**reader._period_params(period, previous, sl), "split": p["split"]}
+    both = reader._period_params(period, previous, sl)
+    both["split"] = reader.ticket_id_split(both)
+    old_both = {**both, "split": old["split"]}
     before = {**reader._period_params(previous, None, sl), "split": ""}
     now = {"now_ms": int(dt.datetime(CURRENT, 12, 31, 12, tzinfo=dt.timezone.utc).timestamp() * 1000)}
     halves = [connect(chs), connect(chs), connect(chs)]
@@ -146,10 +145,10 @@ def step(chs: ClickHouseSettings, runs: int) -> dict:
 
     reads = {
         "report_ticket_cubes_final": lambda: cubes(p),
-        "report_ticket_cubes_final_own_split": lambda: cubes(own),
-        "report_ticket_cubes_final_by_year": lambda: cubes(own, BY_YEAR),
+        "report_ticket_cubes_final_before_0015": lambda: cubes(old, BEFORE),
         "report_with_previous_final": lambda: cubes(both),
-        "report_with_previous_by_year_split": lambda: cubes(own, BY_YEAR, unfinal=before),
+        "report_with_previous_final_before_0015": lambda: cubes(old_both, BEFORE),
+        "report_with_previous_by_year_split": lambda: cubes(p, unfinal=before),
         "live_open_before_0014": lambda: rows_read(one, OLD_LIVE_OPEN, now),
         "live_open": lambda: rows_read(one, _sql("live_open", DATABASE), now),
     }
@@ -200,8 +199,8 @@ def main() -> None:
         ch.execute(f"DROP DATABASE IF EXISTS {DATABASE}")
         migrate(ch, DATABASE)
         ch.execute(f"DROP TABLE {DATABASE}.ticket_open_mv")  # the bulk writes below: kept by keep_open_only
-        ch.execute(f"CREATE TABLE {DATABASE}.{BY_YEAR} AS {DATABASE}.ticket_facts "
-                   "ENGINE = ReplacingMergeTree(events) PARTITION BY toYear(day) ORDER BY ticket_id")
+        ch.execute(f"CREATE TABLE {DATABASE}.{BEFORE} AS {DATABASE}.ticket_facts "
+                   "ENGINE = ReplacingMergeTree(version) ORDER BY ticket_id")
         for k in range(args.years):
             year = CURRENT - k
             t = time.monotonic()
@@ -229,22 +228,20 @@ def write(res: dict, out: Path) -> None:
           f"`{res['command']}`: {res['cores']} cores, ClickHouse {res.get('clickhouse_version')}, scale "
           f"{res['scale']}, {res['runs']} alternating rounds per step; ms median (min–max) and the rows each "
           "read (bench/history_reads.py says how the facts are made).", "",
-          "| years stored | ticket facts rows | report 2023, ticket cubes with FINAL | live open count before 0014 "
-          "| live open count (ticket_open) | open / overdue |", "|---:|---:|---|---|---|---|"]
+          "| years stored | ticket facts rows | report 2023, ticket cubes with FINAL | the same before 0015 "
+          "| live open count before 0014 | live open count (ticket_open) | open / overdue |",
+          "|---:|---:|---|---|---|---|---|"]
     for s in res["steps"]:
         md.append(f"| {s['years']} | {s['ticket_facts_rows']:,} | {cell(s['report_ticket_cubes_final'])} | "
+                  f"{cell(s['report_ticket_cubes_final_before_0015'])} | "
                   f"{cell(s['live_open_before_0014'])} | {cell(s['live_open'])} | {s['open_dispatched']:,} / "
                   f"{s['overdue']:,} |")
-    md += ["", "The same report read with the ids split at the median of 2023's tickets, and a candidate "
-           "layout, timed only (see the module's docstring): the facts partitioned by the year of their day, "
-           "read with that split.", "",
-           "| years stored | 2023 with FINAL, as now | 2023 with FINAL, split over 2023 | 2023 with FINAL, by year "
-           "| 2023 beside 2022, one FINAL read as now | 2023 beside 2022, by year: 2023 with FINAL, 2022 without, "
-           "at once |", "|---:|---|---|---|---|---|"]
+    md += ["", "The report of 2023 beside 2022 (see the module's docstring).", "",
+           "| years stored | one FINAL read of both years | the same before 0015 | 2023 with FINAL, 2022 "
+           "without, at once (not the API's read yet) |", "|---:|---|---|---|"]
     for s in res["steps"]:
-        md.append(f"| {s['years']} | {cell(s['report_ticket_cubes_final'])} | "
-                  f"{cell(s['report_ticket_cubes_final_own_split'])} | "
-                  f"{cell(s['report_ticket_cubes_final_by_year'])} | {cell(s['report_with_previous_final'])} | "
+        md.append(f"| {s['years']} | {cell(s['report_with_previous_final'])} | "
+                  f"{cell(s['report_with_previous_final_before_0015'])} | "
                   f"{cell(s['report_with_previous_by_year_split'])} |")
     out.with_suffix(".md").write_text("\n".join(md) + "\n", encoding="utf-8")
     print("\n".join(md))
