@@ -1,31 +1,46 @@
 -- Finalise call_state into call_facts rows for the calls selected by ${filter}.
 -- Parameters: %(tz)s, the city's time zone.
+-- Partitions (migration 0015): `day` is the year's partition. A call whose offer times (every
+-- hotline.call.offered folded, `offers`) fall in more than one year gets, beside its facts
+-- (k = 0), one tombstone for each offer day in another year than its own (k >= 1): the facts with
+-- offered_ms 0 on that day, version events * 2 (the facts: events * 2 + 1), which replaces any
+-- version written on that year's partition while that offer was the earliest.
 INSERT INTO ${database}.call_facts
 SELECT
-    call_id, events,
-    if(offered_ms > 0, toDate(toDateTime(intDiv(offered_ms, 1000)), %(tz)s), toDate(0)) AS day,
-    offered_ms, direction, if(line = '', '12345', line) AS line, caller_hash,
+    call_id, events, events * 2 + toUInt64(k = 0) AS version,
+    if(k = 0, own_day, stale_days[k]) AS day,
+    if(k = 0, offer_ms, toInt64(0)) AS offered_ms, direction, if(line = '', '12345', line) AS line, caller_hash,
     answered_ms, agent_id, abandoned_ms, ended_ms,
     multiIf(answered_ms > 0, 'answered', abandoned_ms > 0 OR ended_ms > 0, 'abandoned',
-            offered_ms > 0, 'waiting', 'unknown') AS status,
-    multiIf(offered_ms = 0, -1,
-            answered_ms > 0, greatest(answered_ms - offered_ms, 0),
-            abandoned_ms > 0, greatest(abandoned_ms - offered_ms, 0),
-            ended_ms > 0, greatest(ended_ms - offered_ms, 0), -1) AS wait_ms,
+            offer_ms > 0, 'waiting', 'unknown') AS status,
+    multiIf(offer_ms = 0, -1,
+            answered_ms > 0, greatest(answered_ms - offer_ms, 0),
+            abandoned_ms > 0, greatest(abandoned_ms - offer_ms, 0),
+            ended_ms > 0, greatest(ended_ms - offer_ms, 0), -1) AS wait_ms,
     if(answered_ms > 0 AND ended_ms > 0, greatest(ended_ms - answered_ms, 0), -1) AS talk_ms,
     now() AS refreshed_at
+FROM
+(
+-- The facts' own day, the other years' offer days, and which row this is (k).
+SELECT *,
+    if(offer_ms > 0, toDate(toDateTime(intDiv(offer_ms, 1000)), %(tz)s), toDate(0)) AS own_day,
+    arrayFilter(x -> toYear(x) != toYear(own_day),
+                arrayDistinct(arrayMap(ms -> toDate(toDateTime(intDiv(ms, 1000)), %(tz)s), offers))) AS stale_days,
+    arrayJoin(range(toUInt64(length(stale_days) + 1))) AS k
 FROM
 (
     SELECT
         call_id,
         uniqExactMerge(events) AS events,
         argMinIfMerge(offered) AS o,
-        o.1 AS offered_ms, o.2 AS direction, o.3 AS line, o.4 AS caller_hash,
+        o.1 AS offer_ms, o.2 AS direction, o.3 AS line, o.4 AS caller_hash,
         argMinIfMerge(answered) AS a,
         a.1 AS answered_ms, a.2 AS agent_id,
         minIfMerge(abandoned_ms) AS abandoned_ms,
-        maxIfMerge(ended_ms) AS ended_ms
+        maxIfMerge(ended_ms) AS ended_ms,
+        groupUniqArrayIfMerge(offers) AS offers
     FROM ${database}.call_state
     WHERE ${filter}
     GROUP BY call_id
+)
 )

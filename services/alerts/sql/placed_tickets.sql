@@ -1,6 +1,6 @@
 -- The cluster detector's tickets: every located ticket created in [%(from_ms)s, %(to_ms)s), with
 -- its caller: the creation's own caller_hash, else that of the call it came from (call_facts, the
--- newest refresh by `events`), else ''. ticket_places keeps the earliest creation of a ticket
+-- newest refresh by `version`), else ''. ticket_places keeps the earliest creation of a ticket
 -- (the highest version); argMax by version reads it before merges.
 SELECT ticket_id, created_ms, subcategory, h3, community, district,
        if(own_caller != '', own_caller, call_caller) AS caller
@@ -20,7 +20,7 @@ FROM
 )
 ANY LEFT JOIN
 (
-    SELECT call_id, argMax(caller_hash, events) AS call_caller
+    SELECT call_id, argMax(caller_hash, version) AS call_caller
     FROM ${database}.call_facts
     WHERE call_id IN (
         SELECT call_id FROM ${database}.ticket_places

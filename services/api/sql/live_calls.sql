@@ -1,6 +1,7 @@
 -- Live call figures from the facts of the last two local days (a call's last_day only moves
--- earlier, never out of the window). Versions are collapsed with argMax(…, events): the newest
--- version of a call is the one with the most events (0004_facts.sql). The aliases differ
+-- earlier, never out of the window). Versions are collapsed with argMax(…, version): the newest
+-- version of a call is the one with the most events, and of equal events its facts rank above a
+-- tombstone (migration 0015). The aliases differ
 -- from the column names: 18.16 would resolve `day` in the inner WHERE to the aggregate.
 -- Parameters: %(since)s first last_day read, %(today)s, %(wait_floor_ms)s (older offers without an
 -- outcome are lost events, not waiting calls), %(window_ms)s start of the last 15 minutes,
@@ -16,9 +17,9 @@ SELECT
     countIf(last_offered_ms >= %(window_ms)s AND last_status = 'answered' AND last_wait_ms <= %(sl_ms)s) AS window_within
 FROM
 (
-    SELECT call_id, argMax(day, events) AS last_day, argMax(direction, events) AS last_direction,
-           argMax(status, events) AS last_status, argMax(offered_ms, events) AS last_offered_ms,
-           argMax(wait_ms, events) AS last_wait_ms
+    SELECT call_id, argMax(day, version) AS last_day, argMax(direction, version) AS last_direction,
+           argMax(status, version) AS last_status, argMax(offered_ms, version) AS last_offered_ms,
+           argMax(wait_ms, version) AS last_wait_ms
     FROM ${database}.call_facts
     WHERE day >= %(since)s
     GROUP BY call_id

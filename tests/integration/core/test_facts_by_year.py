@@ -1,7 +1,7 @@
-"""ticket_facts partitioned by the year of the creation day (migration 0015), on the real ClickHouse
-18.16: a year's read with FINAL reads that year's parts only, and still counts each ticket once
-when its creation day moves to another year (a second, earlier hotline.ticket.created) or when
-its first facts were written before its creation was folded.
+"""The facts partitioned by the year of their day (migration 0015), on the real ClickHouse 18.16: a
+year's read with FINAL reads that year's parts only, and still counts each ticket once when its
+creation day moves to another year (a second, earlier hotline.ticket.created) or when its first
+facts were written before its creation was folded; calls alike, by their offer.
 
 Every read here has the shape of the report's (hotline's readers all take `created_ms > 0` and
 a range of days): FINAL, or no FINAL once the facts are merged (compaction)."""
@@ -40,14 +40,22 @@ class Tickets:
     def __init__(self, db, database: str):
         self.db, self.database, self.n = db, database, 0
 
-    def event(self, ticket: str, kind: str, at: str, data: str = "{}", refresh: bool = True) -> None:
+    def event(self, ticket: str, kind: str, at: str, data: str = "{}", refresh: bool = True,
+              entity: str = "ticket") -> None:
         self.n += 1
         self.db.execute(
             f"INSERT INTO {self.database}.events (entity, subject, source, id, type, time_ms, data) VALUES",
-            [{"entity": "ticket", "subject": ticket, "source": "test", "id": f"e{self.n}",
-              "type": f"hotline.ticket.{kind}", "time_ms": local_ms(at), "data": data}])
+            [{"entity": entity, "subject": ticket, "source": "test", "id": f"e{self.n}",
+              "type": f"hotline.{entity}.{kind}", "time_ms": local_ms(at), "data": data}])
         if refresh:
-            facts.refresh(self.db, self.database, TZ, "ticket", [ticket])
+            facts.refresh(self.db, self.database, TZ, entity, [ticket])  # type: ignore[arg-type]
+
+    def calls(self, year: int) -> dict[str, str]:
+        """Calls offered in the year with their status, read as the report's call cube reads."""
+        return dict(self.db.execute(
+            f"SELECT call_id, status FROM {self.database}.call_facts FINAL "
+            "WHERE offered_ms > 0 AND day >= %(lo)s AND day <= %(hi)s",
+            {"lo": dt.date(year, 1, 1), "hi": dt.date(year, 12, 31)}))
 
     def count(self, year: int, final: bool = True) -> dict[str, str]:
         """Tickets of the year with their category, read as the reports read (and the rows read)."""
@@ -124,6 +132,22 @@ def test_a_year_read_reads_that_years_rows_only(tickets):
     assert tickets.rows_read(2023) == 30  # not 90: the other years' partitions are not read
 
 
+@pytest.mark.clickhouse
+def test_a_call_offered_again_in_the_year_before_leaves_the_later_year(tickets):
+    tickets.event("C1", "offered", "2023-01-01 00:05:00", '{"direction":"inbound"}', entity="call")
+    tickets.event("C1", "answered", "2023-01-01 00:06:00", '{"agent_id":"A1"}', entity="call")
+    assert tickets.calls(2023) == {"C1": "answered"}
+    tickets.event("C1", "offered", "2022-12-31 23:55:00", '{"direction":"inbound"}', entity="call")
+    assert tickets.calls(2023) == {}
+    assert tickets.calls(2022) == {"C1": "answered"}
+    # The live figures take each call's newest row by version: the facts, not the tombstone of
+    # the same events left on 1 January.
+    newest = tickets.db.execute(
+        f"SELECT argMax(day, version), argMax(offered_ms, version), argMax(wait_ms, version) "
+        f"FROM {tickets.database}.call_facts WHERE day >= '2022-12-31'")
+    assert newest == [(dt.date(2022, 12, 31), local_ms("2022-12-31 23:55:00"), 11 * 60 * 1000)]
+
+
 def _migrations_up_to(version: int) -> Callable[[], list[Migration]]:
     return lambda: [m for m in available() if m.version <= version]
 
@@ -146,7 +170,10 @@ def test_the_migration_computes_the_facts_again_from_the_events(clickhouse, monk
             t.event("T1", "created", "2023-01-02 10:00:00", '{"category":"城乡建设"}', refresh=False)
             t.event("T1", "created", "2022-12-30 10:00:00", '{"category":"劳动保障"}', refresh=False)
             t.event("T2", "dispatched", "2023-03-02 10:00:00", '{"department":"市住建局"}', refresh=False)
+            t.event("C1", "offered", "2023-01-01 00:05:00", '{"direction":"inbound"}', refresh=False, entity="call")
+            t.event("C1", "offered", "2022-12-31 23:55:00", '{"direction":"inbound"}', refresh=False, entity="call")
         facts.refresh(clickhouse, new, TZ, "ticket", ["T1", "T2"])
+        facts.refresh(clickhouse, new, TZ, "call", ["C1"])
         assert [m.version for m in migrate(clickhouse, old)] == [15]
         got, want = Tickets(clickhouse, old), Tickets(clickhouse, new)
         assert got.whole() == want.whole() == [("T1", 2, dt.date(2022, 12, 30), 1, "劳动保障"),
@@ -154,6 +181,8 @@ def test_the_migration_computes_the_facts_again_from_the_events(clickhouse, monk
         assert got.count(2023) == want.count(2023) == {}
         assert got.count(2022) == want.count(2022) == {"T1": "劳动保障"}
         assert got.partitions() == want.partitions() == ["1970", "2022", "2023"]  # 2023: T1's tombstone
+        assert got.calls(2022) == want.calls(2022) == {"C1": "waiting"}
+        assert got.calls(2023) == want.calls(2023) == {}
     finally:
         for db in (old, new):
             clickhouse.execute(f"DROP DATABASE IF EXISTS {db}")

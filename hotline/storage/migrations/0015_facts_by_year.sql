@@ -1,7 +1,8 @@
--- ticket_facts partitioned by the year of its `day` (the city's date of the ticket's creation), so
--- that a read of one year, with FINAL, reads that year's parts only, whatever the years stored
--- (docs/performance.md, "Cost against history": the current year's report read every year's
--- facts and grew with each).
+-- call_facts and ticket_facts partitioned by the year of their `day` (the city's date of the call's
+-- offer, of the ticket's creation), so that a read of one year, with FINAL, reads that year's
+-- parts only, whatever the years stored (docs/performance.md, "Cost against history": the
+-- current year's report read every year's facts and grew with each, and so did the live figures'
+-- scans of the last two days). Told for tickets below; calls alike, with their offers.
 --
 -- ReplacingMergeTree replaces a version only within its partition, and FINAL on 18.16 merges the
 -- versions of every part it reads, of any partition, but reads only the partitions the filter on
@@ -21,11 +22,45 @@
 -- every creation time (`creations`).
 --
 -- State and facts are derived data: both are dropped, made again and computed from the raw
--- archive (`then:` lines, hotline/storage/migrate.py): the state refolded, then every ticket's facts
--- refreshed from it, in the city's time zone, then ticket_open filled from the new facts (it keeps
--- its rows; its view is made again over the new table). Reports read no ticket facts until the
+-- archive (`then:` lines, hotline/storage/migrate.py): the state refolded, then every call's and
+-- ticket's facts refreshed from it, in the city's time zone, then ticket_open filled from the new facts (it keeps
+-- its rows; its view is made again over the new table). Reports read no facts until the
 -- refresh is done; a facts refresh of a worker running meanwhile fails and is retried.
 DROP TABLE IF EXISTS ${database}.ticket_open_mv;
+DROP TABLE IF EXISTS ${database}.call_state_mv;
+DROP TABLE IF EXISTS ${database}.call_state;
+
+CREATE TABLE IF NOT EXISTS ${database}.call_state
+(
+    call_id     String,
+    events      AggregateFunction(uniqExact, String, String),
+    offered     AggregateFunction(argMinIf, Tuple(Int64, String, String, String), String, UInt8),
+    answered    AggregateFunction(argMinIf, Tuple(Int64, String), String, UInt8),
+    abandoned_ms AggregateFunction(minIf, Int64, UInt8),
+    ended_ms    AggregateFunction(maxIf, Int64, UInt8),
+    offers      AggregateFunction(groupUniqArrayIf, Int64, UInt8)
+)
+ENGINE = AggregatingMergeTree()
+ORDER BY call_id
+SETTINGS index_granularity = 256;
+
+CREATE MATERIALIZED VIEW IF NOT EXISTS ${database}.call_state_mv TO ${database}.call_state AS
+SELECT
+    subject AS call_id,
+    uniqExactState(source, id) AS events,
+    argMinIfState(
+        (time_ms, visitParamExtractString(data, 'direction'), visitParamExtractString(data, 'line'),
+         visitParamExtractString(data, 'caller_hash')),
+        concat(toString(time_ms + toInt64(2000000000000000)), id, '\0', source), type = 'hotline.call.offered') AS offered,
+    argMinIfState((time_ms, visitParamExtractString(data, 'agent_id')), concat(toString(time_ms + toInt64(2000000000000000)), id, '\0', source),
+        type = 'hotline.call.answered') AS answered,
+    minIfState(time_ms, type = 'hotline.call.abandoned') AS abandoned_ms,
+    maxIfState(time_ms, type = 'hotline.call.ended') AS ended_ms,
+    groupUniqArrayIfState(time_ms, type = 'hotline.call.offered') AS offers
+FROM ${database}.events
+WHERE entity = 'call'
+GROUP BY subject;
+
 DROP TABLE IF EXISTS ${database}.ticket_state_mv;
 DROP TABLE IF EXISTS ${database}.ticket_state;
 
@@ -85,6 +120,31 @@ FROM ${database}.events
 WHERE entity = 'ticket'
 GROUP BY subject;
 
+DROP TABLE IF EXISTS ${database}.call_facts;
+
+CREATE TABLE IF NOT EXISTS ${database}.call_facts
+(
+    call_id      String,
+    events       UInt64,
+    version      UInt64 DEFAULT events * 2 + 1,
+    day          Date,
+    offered_ms   Int64,
+    direction    String,
+    line         String,
+    caller_hash  String,
+    answered_ms  Int64,
+    agent_id     String,
+    abandoned_ms Int64,
+    ended_ms     Int64,
+    status       String,
+    wait_ms      Int64,
+    talk_ms      Int64,
+    refreshed_at DateTime
+)
+ENGINE = ReplacingMergeTree(version)
+PARTITION BY toYear(day)
+ORDER BY call_id;
+
 DROP TABLE IF EXISTS ${database}.ticket_facts;
 
 CREATE TABLE IF NOT EXISTS ${database}.ticket_facts
@@ -134,6 +194,8 @@ SELECT ticket_id, events, toUInt8(handling = 'department' AND completed = 0) AS 
 FROM ${database}.ticket_facts
 WHERE dispatched = 1;
 
+-- then: refold call_state
 -- then: refold ticket_state
+-- then: refresh call_facts
 -- then: refresh ticket_facts
 -- then: fill ticket_open from its view
