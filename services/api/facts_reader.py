@@ -43,6 +43,9 @@ BUCKETS = {"day": "day", "week": "toMonday(day)", "month": "toStartOfMonth(day)"
 IDS = {"all": "1", "below": "ticket_id < %(split)s", "from": "ticket_id >= %(split)s"}
 SPLIT_MEMO_S = 600.0  # the split only balances two threads: a slightly old one does as well
 SPLIT_MEMO_MAX = 64  # periods remembered
+EARLIER_MEMO_MAX = 16  # compacted comparison periods' ticket cubes remembered
+# Days no ticket is on (lo > hi): the period of a read of the comparison period alone.
+NO_DAYS = {"lo": dt.date(1970, 1, 2), "hi": dt.date(1970, 1, 1)}
 # A compacted period's ticket cubes (read without FINAL), one query each: such a query uses
 # every core, and the narrow groupings of categories, departments and tags cost less than
 # ticket_cubes.sql's grouping by every dimension at once (docs/performance.md).
@@ -78,6 +81,8 @@ class FactsReader:
         self._threads = ThreadPoolExecutor(pool_size, thread_name_prefix="facts")
         self._coverage: tuple[int, Coverage] | None = None  # (all_changes, the days held then)
         self._splits: dict[tuple, tuple[float, str | None]] = {}  # periods -> (monotonic time, split id)
+        # comparison period and parameters -> (its days' change count, its ticket cubes)
+        self._earlier: dict[tuple, tuple[int, dict[str, Cube]]] = {}
 
     @contextmanager
     def _client(self) -> Iterator[Client]:
@@ -141,21 +146,56 @@ class FactsReader:
         Facts still changing are read with FINAL, which 18.16 runs in one thread per query and
         whose cost grows with the columns read: the four ticket cubes then come from one read
         of every column (ticket_cubes.sql), over two halves of the ids at once. A compacted
-        period's are four queries at once (SEPARATE_CUBES), cheaper without FINAL."""
+        period's are five queries at once (the calls cube, SEPARATE_CUBES), cheaper without
+        FINAL. A period still changing beside a compacted comparison period (this year beside
+        the last): the period alone with FINAL, which reads its year's partition only (migration
+        0015), and the comparison period's cubes without, remembered while its days stay
+        unchanged."""
         p = self._period_params(period, previous, sl, department)
-        final = not self.clean(p["plo"], p["hi"])
-        calls = self._threads.submit(self._no_calls if department else self.rows, "call_cube", p, "month", final)
-        if final:
-            split = self.ticket_id_split(p)
-            halves = [("below", split), ("from", split)] if split is not None else [("all", "")]
-            jobs = [self._threads.submit(self.rows, "ticket_cubes", {**p, "split": at}, "month", True, ids)
-                    for ids, at in halves]
-            cubes = ticket_cubes([row for job in jobs for row in job.result()])
-        else:
-            each = {name: self._threads.submit(self.rows, sql, p, bucket, False)
-                    for name, (sql, bucket, _) in SEPARATE_CUBES.items()}
-            cubes = {name: Cube(job.result(), SEPARATE_CUBES[name][2]) for name, job in each.items()}
-        return Cubes(calls=Cube(calls.result(), CALL_DIMS), **cubes)
+        if self.clean(p["plo"], p["hi"]):
+            return Cubes(**self._compacted_cubes(p))
+        mark = self._compacted_mark(previous) if previous is not None and previous.hi < period.lo else None
+        now = p if mark is None else {**p, "plo": p["lo"], "phi": p["hi"]}  # the period alone
+        calls = self._threads.submit(self._no_calls if department else self.rows, "call_cube", now, "month", True)
+        split = self.ticket_id_split(now)
+        halves = [("below", split), ("from", split)] if split is not None else [("all", "")]
+        jobs = [self._threads.submit(self.rows, "ticket_cubes", {**now, "split": at}, "month", True, ids)
+                for ids, at in halves]
+        earlier = self._earlier_cubes(p, mark) if mark is not None else None
+        cubes = {**ticket_cubes([row for job in jobs for row in job.result()]),
+                 "calls": Cube(calls.result(), CALL_DIMS)}
+        if earlier is not None:  # rows of the comparison period (cur = 0) beside the period's (cur = 1)
+            cubes = {name: Cube(cube.rows + earlier[name].rows, cube.dims) for name, cube in cubes.items()}
+        return Cubes(**cubes)
+
+    def _compacted_cubes(self, p: dict[str, Any]) -> dict[str, Cube]:
+        """The cubes of compacted days, without FINAL: the calls cube and the four ticket cubes,
+        five queries at once (the calls cube empty for a department)."""
+        calls = self._threads.submit(self._no_calls if p["department"] else self.rows, "call_cube", p, "month", False)
+        each = {name: self._threads.submit(self.rows, sql, p, bucket, False)
+                for name, (sql, bucket, _) in SEPARATE_CUBES.items()}
+        return {"calls": Cube(calls.result(), CALL_DIMS),
+                **{name: Cube(job.result(), SEPARATE_CUBES[name][2]) for name, job in each.items()}}
+
+    def _compacted_mark(self, period: Period) -> int | None:
+        """The count of changes of the period's days when they are compacted, else None. The count
+        is read before the check: a refresh of those days after it moves the count, so cubes kept
+        under it (_earlier_cubes) are read again by the next report, never taken for clean."""
+        changes = self.changes(period, None)[0]
+        return changes if self.clean(period.lo, period.hi) else None
+
+    def _earlier_cubes(self, p: dict[str, Any], mark: int) -> dict[str, Cube]:
+        """The compacted comparison period's cubes (rows with cur = 0), read without FINAL, or as
+        remembered under the same count of changes (`mark`)."""
+        key = (p["plo"], p["phi"], p["department"], p["sl_ms"], p["short_ms"])
+        memo = self._earlier.get(key)
+        if memo is not None and memo[0] == mark:
+            return memo[1]
+        cubes = self._compacted_cubes({**p, **NO_DAYS})
+        if len(self._earlier) >= EARLIER_MEMO_MAX:
+            self._earlier.clear()  # a few comparison periods are asked for again and again
+        self._earlier[key] = (mark, cubes)
+        return cubes
 
     def ticket_id_split(self, p: dict[str, Any]) -> str | None:
         """A ticket id with about half of the periods' tickets below it (ticket_id_split.sql;

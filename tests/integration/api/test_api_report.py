@@ -365,8 +365,9 @@ def test_the_ticket_cubes_read_in_two_ranges_of_ids_add_up_to_one_read(ch_settin
 
 def test_a_compacted_period_read_cube_by_cube_gives_the_cubes_of_the_one_read(ch_settings, monkeypatch):
     """A clean (compacted) period's ticket cubes are four queries without FINAL, a changing
-    one's the one read of ticket_cubes.sql with FINAL: on merged facts the two give the same
-    cubes, every row of every cube, for the city and for a department."""
+    one's the one read of ticket_cubes.sql with FINAL, and a changing year beside a clean
+    comparison year is read in two: on merged facts the three give the same cubes, every row of
+    every cube, for the city and for a department."""
     from services.api.facts_reader import FactsReader
     from services.api.report.figures import ServiceLevel
     from services.api.report.period import Period
@@ -379,19 +380,48 @@ def test_a_compacted_period_read_cube_by_cube_gives_the_cubes_of_the_one_read(ch
         for table in ("ticket_facts", "call_facts"):
             client.execute(f"OPTIMIZE TABLE {DB}.{table} FINAL")
         answers = {}
-        for clean in (False, True):
-            monkeypatch.setattr(reader, "clean", lambda lo, hi, clean=clean: clean)
+        # every day changing; every day clean; 2022 clean beside a changing 2023
+        for clean, days in (("none", None), ("all", None), ("2022", D(2022, 12, 31))):
+            monkeypatch.setattr(reader, "clean", lambda lo, hi, clean=clean, days=days:
+                                clean == "all" or (days is not None and hi <= days))
             answers[clean] = [_cube_rows(reader.report_cubes(Period.year(2023), Period.year(2022), ServiceLevel(),
                                                              department))
                               for department in (None, "市住建局")]
-        city, housing = answers[True]
-        assert answers[True] == answers[False]
+        city, housing = answers["all"]
+        assert answers["all"] == answers["none"] == answers["2022"]
         # the hand-worked figures: 10 tickets in 2023, two of them tagged epidemic, 市住建局's 2
         assert sum(dict(r)["tickets"] for r in city["tickets"] if dict(r)["cur"] == 1) == 10
         assert city["tags"] == [[("cur", 1), ("tag", "epidemic"), ("tickets", 2)]]
         assert [("cur", 1), ("department", "市住建局"), ("tickets", 2)] in city["departments"]
         assert [dict(r)["department"] for r in housing["departments"]] == ["市住建局"] * len(housing["departments"])
         assert housing["calls"] == []
+    finally:
+        reader.close()
+        client.disconnect()
+
+
+def test_a_compacted_comparison_years_cubes_are_kept_until_its_days_change(ch_settings, monkeypatch):
+    """2023 changing beside a compacted 2022: 2022's ticket cubes are read once, and again only
+    after a refresh marks one of its days changed."""
+    from services.api.facts_reader import FactsReader
+    from services.api.report.figures import ServiceLevel
+    from services.api.report.period import Period
+
+    reader = FactsReader(ch_settings, pool_size=4)
+    client = connect(ch_settings)
+    reads: list[dict] = []
+    compacted = reader._compacted_cubes
+    monkeypatch.setattr(reader, "_compacted_cubes", lambda p: reads.append(p) or compacted(p))
+    monkeypatch.setattr(reader, "clean", lambda lo, hi: hi <= D(2022, 12, 31))
+    try:
+        first = _cube_rows(reader.report_cubes(Period.year(2023), Period.year(2022), ServiceLevel()))
+        again = _cube_rows(reader.report_cubes(Period.year(2023), Period.year(2022), ServiceLevel()))
+        assert first == again and [(p["plo"], p["phi"]) for p in reads] == [(D(2022, 1, 1), D(2022, 12, 31))]
+        assert reads[0]["lo"] > reads[0]["hi"]  # the comparison year alone: every row has cur = 0
+        client.execute(f"INSERT INTO {DB}.facts_changes (day, entity, changes) VALUES",
+                       [(D(2022, 6, 1), "ticket", 1)])
+        assert _cube_rows(reader.report_cubes(Period.year(2023), Period.year(2022), ServiceLevel())) == first
+        assert len(reads) == 2
     finally:
         reader.close()
         client.disconnect()
