@@ -31,13 +31,25 @@ class ParamExecutor(Protocol):
 TOUCHED = "touched"
 
 
+# Where the refresh SQL finds the earliest offer / creation time and every one of them (for the
+# rows of sql/year_rows.sql).
+_FIRST_AND_TIMES = {"call": ("offer_ms", "offers"), "ticket": ("creation_ms", "creations")}
+
+
+def _sql_file(name: str) -> str:
+    """A file of storage/sql without its comment lines."""
+    text = resources.files("hotline.storage").joinpath("sql", f"{name}.sql").read_text()
+    return "\n".join(ln for ln in text.splitlines() if not ln.lstrip().startswith("--"))
+
+
 @lru_cache(maxsize=16)  # every batch refreshes: read and render the file once
 def refresh_sql(entity: Entity, database: str, *, all_ids: bool = False) -> str:
-    template = resources.files("hotline.storage").joinpath("sql", f"{entity}_facts.sql").read_text()
     # The filter is one of two fixed strings, never built from input.
     where = "1" if all_ids else f"{_ID[entity]} IN {TOUCHED}"
-    lines = [ln for ln in template.splitlines() if not ln.lstrip().startswith("--")]
-    return string.Template("\n".join(lines)).substitute(database=database, filter=where)
+    first, times = _FIRST_AND_TIMES[entity]
+    year_rows = string.Template(_sql_file("year_rows")).substitute(first=first, times=times)
+    return string.Template(_sql_file(f"{entity}_facts")).substitute(database=database, filter=where,
+                                                                     year_rows=year_rows)
 
 
 def params(tz: str) -> dict[str, Any]:

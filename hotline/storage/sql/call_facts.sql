@@ -5,6 +5,7 @@
 -- (k = 0), one tombstone for each offer day in another year than its own (k >= 1): the facts with
 -- offered_ms 0 on that day, version events * 2 (the facts: events * 2 + 1), which replaces any
 -- version written on that year's partition while that offer was the earliest.
+-- Those rows come from the layer ${year_rows} (year_rows.sql, shared by both refreshes).
 INSERT INTO ${database}.call_facts
 SELECT
     call_id, events, events * 2 + toUInt64(k = 0) AS version,
@@ -21,12 +22,7 @@ SELECT
     now() AS refreshed_at
 FROM
 (
--- The facts' own day, the other years' offer days, and which row this is (k).
-SELECT *,
-    if(offer_ms > 0, toDate(toDateTime(intDiv(offer_ms, 1000)), %(tz)s), toDate(0)) AS own_day,
-    arrayFilter(x -> toYear(x) != toYear(own_day),
-                arrayDistinct(arrayMap(ms -> toDate(toDateTime(intDiv(ms, 1000)), %(tz)s), offers))) AS stale_days,
-    arrayJoin(range(toUInt64(length(stale_days) + 1))) AS k
+${year_rows}
 FROM
 (
     SELECT

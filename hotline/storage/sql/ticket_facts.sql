@@ -11,6 +11,7 @@
 -- facts (k = 0), one tombstone for each creation day in another year than its own (k >= 1): the
 -- facts with created_ms 0 on that day, version events * 2 (the facts: events * 2 + 1), which
 -- replaces any version written on that year's partition while that creation was the earliest.
+-- Those rows come from the layer ${year_rows} (year_rows.sql, shared by both refreshes).
 INSERT INTO ${database}.ticket_facts
 WITH (SELECT argMax(before, version) FROM ${database}.work_calendar) AS cal
 SELECT
@@ -49,12 +50,7 @@ SELECT
     now() AS refreshed_at
 FROM
 (
--- The facts' own day, the other years' creation days, and which row this is (k).
-SELECT *,
-    if(creation_ms > 0, toDate(toDateTime(intDiv(creation_ms, 1000)), %(tz)s), toDate(0)) AS own_day,
-    arrayFilter(x -> toYear(x) != toYear(own_day),
-                arrayDistinct(arrayMap(ms -> toDate(toDateTime(intDiv(ms, 1000)), %(tz)s), creations))) AS stale_days,
-    arrayJoin(range(toUInt64(length(stale_days) + 1))) AS k
+${year_rows}
 FROM
 (
     SELECT
