@@ -25,14 +25,6 @@ def local_ms(text: str) -> int:
     return int(dt.datetime.fromisoformat(text).replace(tzinfo=CST).timestamp() * 1000)
 
 
-@pytest.fixture
-def database(clickhouse):
-    name = f"by_year_{uuid.uuid4().hex[:12]}"
-    migrate(clickhouse, name)
-    yield name
-    clickhouse.execute(f"DROP DATABASE IF EXISTS {name}")
-
-
 class Tickets:
     """Ticket events written as the aggregate worker writes them (the columns the fold reads), each
     followed by the refresh of its ticket, as a worker's batch is."""

@@ -10,24 +10,14 @@ from __future__ import annotations
 
 import threading
 import time
-import uuid
 
 import pytest
 
 from hotline.storage import open_tickets
-from hotline.storage.migrate import migrate
 from services.api.facts_reader import _sql
 
 NOW_MS = 1_700_000_000_000
 PAST, FUTURE = NOW_MS - 3_600_000, NOW_MS + 86_400_000
-
-
-@pytest.fixture
-def database(clickhouse):
-    name = f"open_{uuid.uuid4().hex[:12]}"
-    migrate(clickhouse, name)
-    yield name
-    clickhouse.execute(f"DROP DATABASE IF EXISTS {name}")
 
 
 def facts(db, database: str, *versions: tuple[str, int, str, int, int]) -> None:
