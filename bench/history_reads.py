@@ -17,9 +17,9 @@ reads a current year whose facts are still changing. At each step, alternating, 
   before 0015 (one partition), read as the API read it then (split at the median of every
   ticket stored);
 - the report's read of 2023 beside 2022, with FINAL over both years (as the API reads it while
-  2023 changes), from both tables; and from `ticket_facts` as a reader could split it (2023
-  with FINAL, only its partition; the compacted 2022 without FINAL, at once), which the API
-  does not do yet;
+  2023 changes and 2022 is not compacted), from both tables; and from `ticket_facts` as the API
+  reads it when 2022 is compacted, the first time (2023 with FINAL, only its partition; 2022
+  without FINAL, at once; the API then keeps 2022's cubes while its days stay unchanged);
 - the live count of open dispatched tickets as it was before migration 0014 (over the facts:
   OLD_LIVE_OPEN below, the query that was services/api/sql/live_open.sql) and as it is (over
   `ticket_open`, kept as the API's pruner keeps it: the newest version of each open ticket).
@@ -238,7 +238,7 @@ def write(res: dict, out: Path) -> None:
                   f"{s['overdue']:,} |")
     md += ["", "The report of 2023 beside 2022 (see the module's docstring).", "",
            "| years stored | one FINAL read of both years | the same before 0015 | 2023 with FINAL, 2022 "
-           "without, at once (not the API's read yet) |", "|---:|---|---|---|"]
+           "without, at once (the API's first read once 2022 is compacted) |", "|---:|---|---|---|"]
     for s in res["steps"]:
         md.append(f"| {s['years']} | {cell(s['report_with_previous_final'])} | "
                   f"{cell(s['report_with_previous_final_before_0015'])} | "
