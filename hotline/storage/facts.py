@@ -32,7 +32,7 @@ TOUCHED = "touched"
 
 
 # Where the refresh SQL finds the earliest offer / creation time and every one of them (for the
-# rows of sql/year_rows.sql).
+# rows of sql/partition_rows.sql).
 _FIRST_AND_TIMES = {"call": ("offer_ms", "offers"), "ticket": ("creation_ms", "creations")}
 
 
@@ -47,9 +47,9 @@ def refresh_sql(entity: Entity, database: str, *, all_ids: bool = False) -> str:
     # The filter is one of two fixed strings, never built from input.
     where = "1" if all_ids else f"{_ID[entity]} IN {TOUCHED}"
     first, times = _FIRST_AND_TIMES[entity]
-    year_rows = string.Template(_sql_file("year_rows")).substitute(first=first, times=times)
+    partition_rows = string.Template(_sql_file("partition_rows")).substitute(first=first, times=times)
     return string.Template(_sql_file(f"{entity}_facts")).substitute(database=database, filter=where,
-                                                                     year_rows=year_rows)
+                                                                     partition_rows=partition_rows)
 
 
 def params(tz: str) -> dict[str, Any]:

@@ -1,11 +1,11 @@
 -- Finalise call_state into call_facts rows for the calls selected by ${filter}.
 -- Parameters: %(tz)s, the city's time zone.
--- Partitions (migration 0015): `day` is the year's partition. A call whose offer times (every
--- hotline.call.offered folded, `offers`) fall in more than one year gets, beside its facts
--- (k = 0), one tombstone for each offer day in another year than its own (k >= 1): the facts with
+-- Partitions (migration 0016): the month of `day` is the partition. A call whose offer times
+-- (every hotline.call.offered folded, `offers`) fall in more than one month gets, beside its facts
+-- (k = 0), one tombstone for each offer day in another month than its own (k >= 1): the facts with
 -- offered_ms 0 on that day, version events * 2 (the facts: events * 2 + 1), which replaces any
--- version written on that year's partition while that offer was the earliest.
--- Those rows come from the layer ${year_rows} (year_rows.sql, shared by both refreshes).
+-- version written on that month's partition while that offer was the earliest.
+-- Those rows come from the layer ${partition_rows} (partition_rows.sql, shared by both refreshes).
 INSERT INTO ${database}.call_facts
 SELECT
     call_id, events, events * 2 + toUInt64(k = 0) AS version,
@@ -22,7 +22,7 @@ SELECT
     now() AS refreshed_at
 FROM
 (
-${year_rows}
+${partition_rows}
 FROM
 (
     SELECT

@@ -6,12 +6,13 @@
 -- (day 12418 since 1970); W = cal[i + 1] * 86400 + (cal[i + 2] - cal[i + 1]) * seconds since local
 -- midnight. A creation or completion day the calendar does not cover (i + 2 > length(cal)) leaves
 -- the handling time pending: handling_work_s = -1, never a guess.
--- Partitions (migration 0015): `day` is the year's partition. A ticket whose creation times
--- (every hotline.ticket.created folded, `creations`) fall in more than one year gets, beside its
--- facts (k = 0), one tombstone for each creation day in another year than its own (k >= 1): the
--- facts with created_ms 0 on that day, version events * 2 (the facts: events * 2 + 1), which
--- replaces any version written on that year's partition while that creation was the earliest.
--- Those rows come from the layer ${year_rows} (year_rows.sql, shared by both refreshes).
+-- Partitions (migration 0016): the month of `day` is the partition. A ticket whose creation
+-- times (every hotline.ticket.created folded, `creations`) fall in more than one month gets,
+-- beside its facts (k = 0), one tombstone for each creation day in another month than its own
+-- (k >= 1): the facts with created_ms 0 on that day, version events * 2 (the facts: events * 2 +
+-- 1), which replaces any version written on that month's partition while that creation was the
+-- earliest.
+-- Those rows come from the layer ${partition_rows} (partition_rows.sql, shared by both refreshes).
 INSERT INTO ${database}.ticket_facts
 WITH (SELECT argMax(before, version) FROM ${database}.work_calendar) AS cal
 SELECT
@@ -50,7 +51,7 @@ SELECT
     now() AS refreshed_at
 FROM
 (
-${year_rows}
+${partition_rows}
 FROM
 (
     SELECT

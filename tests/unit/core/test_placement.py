@@ -243,8 +243,8 @@ def test_writes_run_once_per_shard_on_its_first_node_and_the_record_once():
     migrate_cluster(nodes, LAYOUT)
     for head in (a, c):
         # 0008's own INSERT … SELECT, then 0009's refold, 0010's fill, 0013's refold, 0014's fill
-        # with the views' SELECT, and 0015's refolds, facts refreshes (their days marked before
-        # and after) and fill
+        # with the views' SELECT, 0015's refolds, facts refreshes (their days marked before and
+        # after) and fill, and 0016's facts refreshes and fill
         writes = [s for s in head.starting("INSERT INTO hotline_local.") if "schema_migrations" not in s]
         def marks(e: str) -> str:
             return (f"INSERT INTO hotline_local.facts_changes (day, entity, changes) SELECT day, '{e}', "
@@ -259,11 +259,14 @@ def test_writes_run_once_per_shard_on_its_first_node_and_the_record_once():
             "INSERT INTO hotline_local.ticket_state SELECT 1 AS k FROM hotline_local.events",
             marks("call"), "INSERT INTO hotline_local.call_facts", marks("call"),
             marks("ticket"), "INSERT INTO hotline_local.ticket_facts", marks("ticket"),
+            "INSERT INTO hotline_local.ticket_open SELECT 1 AS k FROM hotline_local.events",
+            marks("call"), "INSERT INTO hotline_local.call_facts", marks("call"),
+            marks("ticket"), "INSERT INTO hotline_local.ticket_facts", marks("ticket"),
             "INSERT INTO hotline_local.ticket_open SELECT 1 AS k FROM hotline_local.events"]
-        assert head.reads[-7:] == ["hotline_local.ticket_state_mv", "hotline_local.ticket_places_mv",
+        assert head.reads[-8:] == ["hotline_local.ticket_state_mv", "hotline_local.ticket_places_mv",
                                    "hotline_local.ticket_state_mv", "hotline_local.ticket_open_mv",
                                    "hotline_local.call_state_mv", "hotline_local.ticket_state_mv",
-                                   "hotline_local.ticket_open_mv"]
+                                   "hotline_local.ticket_open_mv", "hotline_local.ticket_open_mv"]
     assert [s for s in b.statements + d.statements if s.startswith("INSERT")] == []
     assert c.starting("INSERT INTO hotline_local.schema_migrations") == []
     records = a.starting("INSERT INTO hotline_local.schema_migrations")
