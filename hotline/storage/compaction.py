@@ -54,3 +54,22 @@ def clean_sql(database: str) -> str:
         f"AND (SELECT sum(changes) FROM {database}.facts_changes WHERE day >= %(lo)s AND day <= %(hi)s) "
         f"= (SELECT sum(changes) FROM {database}.facts_compacted FINAL WHERE day >= %(lo)s AND day <= %(hi)s)"
     )
+
+
+
+def month_counts(db: Executor, database: str, lo: dt.date, hi: dt.date) -> tuple[dict[dt.date, int], dict[dt.date, int], bool]:
+    """For the days lo..hi, per month (its first day): the change counts so far, and those the
+    last compaction saw; and whether both tables have been compacted at least once. A month is
+    clean as clean_sql judges a period: compacted once, and both counts equal (a month without
+    any count then too). Read in one statement; a refresh landing meanwhile leaves its month's
+    counts unequal, never equal too early."""
+    rows = db.execute(
+        f"SELECT 0, toStartOfMonth(day) AS m, sum(changes) FROM {database}.facts_changes "
+        f"WHERE day >= %(lo)s AND day <= %(hi)s GROUP BY m "
+        f"UNION ALL SELECT 1, toStartOfMonth(day) AS m, sum(changes) FROM {database}.facts_compacted FINAL "
+        f"WHERE day >= %(lo)s AND day <= %(hi)s GROUP BY m "
+        f"UNION ALL SELECT 2, toDate(0), uniqExact(entity) FROM {database}.facts_compacted",
+        {"lo": lo, "hi": hi})
+    changes = {m: int(n) for k, m, n in rows if k == 0}
+    compacted = {m: int(n) for k, m, n in rows if k == 1}
+    return changes, compacted, any(k == 2 and n == 2 for k, _, n in rows)

@@ -35,6 +35,7 @@ from services.api.report.coverage import Coverage
 from services.api.report.cube import Cube
 from services.api.report.figures import ServiceLevel
 from services.api.report.period import Period
+from services.api.report import reads
 
 T = TypeVar("T")
 BUCKETS = {"day": "day", "week": "toMonday(day)", "month": "toStartOfMonth(day)"}
@@ -43,9 +44,7 @@ BUCKETS = {"day": "day", "week": "toMonday(day)", "month": "toStartOfMonth(day)"
 IDS = {"all": "1", "below": "ticket_id < %(split)s", "from": "ticket_id >= %(split)s"}
 SPLIT_MEMO_S = 600.0  # the split only balances two threads: a slightly old one does as well
 SPLIT_MEMO_MAX = 64  # periods remembered
-EARLIER_MEMO_MAX = 16  # compacted comparison periods' ticket cubes remembered
-# Days no ticket is on (lo > hi): the period of a read of the comparison period alone.
-NO_DAYS = {"lo": dt.date(1970, 1, 2), "hi": dt.date(1970, 1, 1)}
+KEPT_MAX = 32  # reads of compacted days whose cubes are kept
 # A compacted period's ticket cubes (read without FINAL), one query each: such a query uses
 # every core, and the narrow groupings of categories, departments and tags cost less than
 # ticket_cubes.sql's grouping by every dimension at once (docs/performance.md).
@@ -81,8 +80,8 @@ class FactsReader:
         self._threads = ThreadPoolExecutor(pool_size, thread_name_prefix="facts")
         self._coverage: tuple[int, Coverage] | None = None  # (all_changes, the days held then)
         self._splits: dict[tuple, tuple[float, str | None]] = {}  # periods -> (monotonic time, split id)
-        # comparison period and parameters -> (its days' change count, its ticket cubes)
-        self._earlier: dict[tuple, tuple[int, dict[str, Cube]]] = {}
+        # a read of compacted days and the parameters -> (their change count, its cubes)
+        self._kept: dict[tuple, tuple[int, dict[str, Cube]]] = {}
 
     @contextmanager
     def _client(self) -> Iterator[Client]:
@@ -138,64 +137,78 @@ class FactsReader:
         with self._client() as client:
             return bool(client.execute(compaction.clean_sql(self.database), {"lo": lo, "hi": hi})[0][0])
 
+    def month_marks(self, lo: dt.date, hi: dt.date) -> dict[dt.date, reads.MonthMark]:
+        """Every month of days lo..hi: its change count, and whether it is clean (compacted and
+        unchanged since)."""
+        with self._client() as client:
+            return reads.marks(lo, hi, *compaction.month_counts(client, self.database, lo, hi))
+
     def report_cubes(self, period: Period, previous: Period | None, sl: ServiceLevel,
                      department: str | None = None) -> Cubes:
         """The cubes of a report; a department's (`department` set) are its tickets only, and
         its calls cube is empty: calls belong to the city's hotline, not to a department.
 
-        Facts still changing are read with FINAL, which 18.16 runs in one thread per query and
-        whose cost grows with the columns read: the four ticket cubes then come from one read
-        of every column (ticket_cubes.sql), over two halves of the ids at once. A compacted
-        period's are five queries at once (the calls cube, SEPARATE_CUBES), cheaper without
-        FINAL. A period still changing beside a compacted comparison period (this year beside
-        the last): the period alone with FINAL, which reads its year's partition only (migration
-        0015), and the comparison period's cubes without, remembered while its days stay
-        unchanged."""
+        Read month by month (services/api/report/reads.py): the months still changing with
+        FINAL, which reads their partitions only (migration 0016) but runs in one thread per
+        query on 18.16 and costs more with every column read, so the four ticket cubes come from
+        one read of every column (ticket_cubes.sql) over two halves of the ids at once; the
+        compacted months without FINAL, five cheaper queries at once (the calls cube,
+        SEPARATE_CUBES), whose cubes are then kept while those months' change count stays put.
+        The rows of every read are put together: cubes add up."""
         p = self._period_params(period, previous, sl, department)
-        if self.clean(p["plo"], p["hi"]):
-            return Cubes(**self._compacted_cubes(p))
-        mark = self._compacted_mark(previous) if previous is not None and previous.hi < period.lo else None
-        now = p if mark is None else {**p, "plo": p["lo"], "phi": p["hi"]}  # the period alone
-        calls = self._threads.submit(self._no_calls if department else self.rows, "call_cube", now, "month", True)
-        split = self.ticket_id_split(now)
+        lo = min(period.lo, previous.lo) if previous is not None else period.lo
+        hi = max(period.hi, previous.hi) if previous is not None else period.hi
+        plan = reads.plan(period, previous, self.month_marks(lo, hi))
+        # Every read's queries are queued before any is waited for: the changing ones first (the
+        # longest), then the compacted ones the memo does not hold.
+        pending = [self._changing(self._read_params(p, r)) if r.final else self._compacted(p, r) for r in plan]
+        rows: dict[str, list] = {}
+        dims: dict[str, tuple[str, ...]] = {}
+        for collect in pending:
+            for name, cube in collect().items():
+                rows.setdefault(name, []).extend(cube.rows)
+                dims[name] = cube.dims
+        return Cubes(**{name: Cube(rows[name], dims[name]) for name in rows})
+
+    @staticmethod
+    def _read_params(p: dict[str, Any], r: reads.Read) -> dict[str, Any]:
+        return {**p, "lo": r.lo, "hi": r.hi, "plo": r.plo, "phi": r.phi}
+
+    def _changing(self, q: dict[str, Any]) -> Callable[[], dict[str, Cube]]:
+        """Queue the reads of days still changing, with FINAL: the calls cube, and the ticket
+        cubes over two halves of the ids; returns what waits for them."""
+        calls = self._threads.submit(self._no_calls if q["department"] else self.rows, "call_cube", q, "month", True)
+        split = self.ticket_id_split(q)
         halves = [("below", split), ("from", split)] if split is not None else [("all", "")]
-        jobs = [self._threads.submit(self.rows, "ticket_cubes", {**now, "split": at}, "month", True, ids)
+        jobs = [self._threads.submit(self.rows, "ticket_cubes", {**q, "split": at}, "month", True, ids)
                 for ids, at in halves]
-        earlier = self._earlier_cubes(p, mark) if mark is not None else None
-        cubes = {**ticket_cubes([row for job in jobs for row in job.result()]),
-                 "calls": Cube(calls.result(), CALL_DIMS)}
-        if earlier is not None:  # rows of the comparison period (cur = 0) beside the period's (cur = 1)
-            cubes = {name: Cube(cube.rows + earlier[name].rows, cube.dims) for name, cube in cubes.items()}
-        return Cubes(**cubes)
+        return lambda: {**ticket_cubes([row for job in jobs for row in job.result()]),
+                        "calls": Cube(calls.result(), CALL_DIMS)}
 
-    def _compacted_cubes(self, p: dict[str, Any]) -> dict[str, Cube]:
-        """The cubes of compacted days, without FINAL: the calls cube and the four ticket cubes,
-        five queries at once (the calls cube empty for a department)."""
-        calls = self._threads.submit(self._no_calls if p["department"] else self.rows, "call_cube", p, "month", False)
-        each = {name: self._threads.submit(self.rows, sql, p, bucket, False)
+    def _compacted(self, p: dict[str, Any], r: reads.Read) -> Callable[[], dict[str, Cube]]:
+        """The cubes of compacted days as kept under the same change count (`r.mark`), else
+        queued: the calls cube and the four ticket cubes, five queries without FINAL (the calls
+        cube empty for a department); returns what waits for them and keeps them. The count was
+        read before the months were judged clean, and both before these reads: a refresh of
+        those days after it moves the count, so cubes kept under it are read again by the next
+        report, never taken for current."""
+        q = self._read_params(p, r)
+        key = (r.lo, r.hi, r.plo, r.phi, p["department"], p["sl_ms"], p["short_ms"])
+        memo = self._kept.get(key)
+        if memo is not None and memo[0] == r.mark:
+            return lambda: memo[1]
+        calls = self._threads.submit(self._no_calls if q["department"] else self.rows, "call_cube", q, "month", False)
+        each = {name: self._threads.submit(self.rows, sql, q, bucket, False)
                 for name, (sql, bucket, _) in SEPARATE_CUBES.items()}
-        return {"calls": Cube(calls.result(), CALL_DIMS),
-                **{name: Cube(job.result(), SEPARATE_CUBES[name][2]) for name, job in each.items()}}
 
-    def _compacted_mark(self, period: Period) -> int | None:
-        """The count of changes of the period's days when they are compacted, else None. The count
-        is read before the check: a refresh of those days after it moves the count, so cubes kept
-        under it (_earlier_cubes) are read again by the next report, never taken for clean."""
-        changes = self.changes(period, None)[0]
-        return changes if self.clean(period.lo, period.hi) else None
-
-    def _earlier_cubes(self, p: dict[str, Any], mark: int) -> dict[str, Cube]:
-        """The compacted comparison period's cubes (rows with cur = 0), read without FINAL, or as
-        remembered under the same count of changes (`mark`)."""
-        key = (p["plo"], p["phi"], p["department"], p["sl_ms"], p["short_ms"])
-        memo = self._earlier.get(key)
-        if memo is not None and memo[0] == mark:
-            return memo[1]
-        cubes = self._compacted_cubes({**p, **NO_DAYS})
-        if len(self._earlier) >= EARLIER_MEMO_MAX:
-            self._earlier.clear()  # a few comparison periods are asked for again and again
-        self._earlier[key] = (mark, cubes)
-        return cubes
+        def collect() -> dict[str, Cube]:
+            cubes = {"calls": Cube(calls.result(), CALL_DIMS),
+                     **{name: Cube(job.result(), SEPARATE_CUBES[name][2]) for name, job in each.items()}}
+            if len(self._kept) >= KEPT_MAX:
+                self._kept.clear()  # a few periods are asked for again and again
+            self._kept[key] = (r.mark, cubes)
+            return cubes
+        return collect
 
     def ticket_id_split(self, p: dict[str, Any]) -> str | None:
         """A ticket id with about half of the periods' tickets below it (ticket_id_split.sql;

@@ -339,7 +339,7 @@ def test_the_ticket_cubes_read_in_two_ranges_of_ids_add_up_to_one_read(ch_settin
     from services.api.report.period import Period
 
     reader = FactsReader(ch_settings, pool_size=3)
-    monkeypatch.setattr(reader, "clean", lambda lo, hi: False)
+    monkeypatch.setattr(reader, "month_marks", _marks_where(reader, lambda month: False))
     client = connect(ch_settings)
     try:
         ids = sorted(r[0] for r in client.execute(f"SELECT DISTINCT ticket_id FROM {DB}.ticket_facts"))
@@ -380,15 +380,16 @@ def test_a_compacted_period_read_cube_by_cube_gives_the_cubes_of_the_one_read(ch
         for table in ("ticket_facts", "call_facts"):
             client.execute(f"OPTIMIZE TABLE {DB}.{table} FINAL")
         answers = {}
-        # every day changing; every day clean; 2022 clean beside a changing 2023
-        for clean, days in (("none", None), ("all", None), ("2022", D(2022, 12, 31))):
-            monkeypatch.setattr(reader, "clean", lambda lo, hi, clean=clean, days=days:
-                                clean == "all" or (days is not None and hi <= days))
-            answers[clean] = [_cube_rows(reader.report_cubes(Period.year(2023), Period.year(2022), ServiceLevel(),
-                                                             department))
-                              for department in (None, "市住建局")]
+        # every month changing; every month clean; 2022 clean beside a changing 2023; a changing
+        # June among clean months; every other month clean (runs of one month, paired across years)
+        for name, clean in (("none", lambda m: False), ("all", lambda m: True), ("2022", lambda m: m.year == 2022),
+                            ("june", lambda m: m != D(2023, 6, 1)), ("alternate", lambda m: m.month % 2 == 0)):
+            monkeypatch.setattr(reader, "month_marks", _marks_where(reader, clean))
+            answers[name] = [_cube_rows(reader.report_cubes(Period.year(2023), Period.year(2022), ServiceLevel(),
+                                                            department))
+                             for department in (None, "市住建局")]
         city, housing = answers["all"]
-        assert answers["all"] == answers["none"] == answers["2022"]
+        assert answers["all"] == answers["none"] == answers["2022"] == answers["june"] == answers["alternate"]
         # the hand-worked figures: 10 tickets in 2023, two of them tagged epidemic, 市住建局's 2
         assert sum(dict(r)["tickets"] for r in city["tickets"] if dict(r)["cur"] == 1) == 10
         assert city["tags"] == [[("cur", 1), ("tag", "epidemic"), ("tickets", 2)]]
@@ -400,28 +401,32 @@ def test_a_compacted_period_read_cube_by_cube_gives_the_cubes_of_the_one_read(ch
         client.disconnect()
 
 
-def test_a_compacted_comparison_years_cubes_are_kept_until_its_days_change(ch_settings, monkeypatch):
-    """2023 changing beside a compacted 2022: 2022's ticket cubes are read once, and again only
-    after a refresh marks one of its days changed."""
+def test_compacted_months_cubes_are_kept_until_their_days_change(ch_settings, monkeypatch):
+    """2023 changing beside a compacted 2022: 2022's cubes are read (without FINAL) once, and
+    again only after a refresh marks one of its days changed; 2023 is read with FINAL each time."""
     from services.api.facts_reader import FactsReader
     from services.api.report.figures import ServiceLevel
     from services.api.report.period import Period
 
     reader = FactsReader(ch_settings, pool_size=4)
     client = connect(ch_settings)
-    reads: list[dict] = []
-    compacted = reader._compacted_cubes
-    monkeypatch.setattr(reader, "_compacted_cubes", lambda p: reads.append(p) or compacted(p))
-    monkeypatch.setattr(reader, "clean", lambda lo, hi: hi <= D(2022, 12, 31))
+    plain: list[dict] = []  # the calls cube's reads, one per read of the cubes
+    finals: list[dict] = []
+    rows = reader.rows
+    monkeypatch.setattr(reader, "rows", lambda name, p, bucket="day", final=True, ids="all":
+                        (name == "call_cube" and (finals if final else plain).append(p)) or
+                        rows(name, p, bucket, final, ids))
+    monkeypatch.setattr(reader, "month_marks", _marks_where(reader, lambda month: month.year == 2022))
     try:
         first = _cube_rows(reader.report_cubes(Period.year(2023), Period.year(2022), ServiceLevel()))
         again = _cube_rows(reader.report_cubes(Period.year(2023), Period.year(2022), ServiceLevel()))
-        assert first == again and [(p["plo"], p["phi"]) for p in reads] == [(D(2022, 1, 1), D(2022, 12, 31))]
-        assert reads[0]["lo"] > reads[0]["hi"]  # the comparison year alone: every row has cur = 0
+        assert first == again and [(p["plo"], p["phi"]) for p in plain] == [(D(2022, 1, 1), D(2022, 12, 31))]
+        assert plain[0]["lo"] > plain[0]["hi"]  # the comparison year alone: every row has cur = 0
+        assert [(p["lo"], p["hi"]) for p in finals] == [(D(2023, 1, 1), D(2023, 12, 31))] * 2
         client.execute(f"INSERT INTO {DB}.facts_changes (day, entity, changes) VALUES",
                        [(D(2022, 6, 1), "ticket", 1)])
         assert _cube_rows(reader.report_cubes(Period.year(2023), Period.year(2022), ServiceLevel())) == first
-        assert len(reads) == 2
+        assert len(plain) == 2 and len(finals) == 3
     finally:
         reader.close()
         client.disconnect()
@@ -464,3 +469,13 @@ def test_the_split_of_the_ids_halves_the_tickets_of_the_periods_read(local_stack
     finally:
         reader.close()
         client.disconnect()
+
+
+def _marks_where(reader, clean):
+    """A stand-in for reader.month_marks: the months' real change counts, each month clean when
+    `clean(first day)` says so (these tests' facts are merged, so every month may be read
+    either way)."""
+    from services.api.report.reads import MonthMark
+
+    real = reader.month_marks
+    return lambda lo, hi: {m: MonthMark(mark.changes, clean(m)) for m, mark in real(lo, hi).items()}
