@@ -17,9 +17,10 @@ keeps the database (and skips the fill next time at the same scale), else it is 
 Then, through HTTP (httpx): the annual report cold, twice over: with facts changed since the last
 compaction (a facts_changes row for a 2023 day moves the cache validator; read with FINAL), then
 after compacting both facts tables as the API's compactor does (new supplied figures move the
-validator; read without FINAL), and cached; the other formats (cold = compacted); then with 2023
-changed again beside the compacted 2022 (2023 with FINAL, 2022 without, its cubes then kept by
-the API); /v1/live under 20
+validator; read without FINAL; the first report reads the cubes, the API keeps them for the next),
+and cached; the other formats (cold = compacted); then with June 2023 changed again (June with
+FINAL, its partition only; the other months of both years without, then kept by the API); the
+report's cube reads with nothing kept (a new reader each time, in-process); /v1/live under 20
 concurrent clients, once with httpx and once with aiohttp (httpx alone saturates a core before
 the API does); in-process: every cube and live query timed alone, the live refresh
 (LiveFigures.compute) timed. Prints a table, writes docs/benchmarks/api.json and api.md.
@@ -203,7 +204,12 @@ def http_reports(ch, base: str, api: Proc, chp: Proc, cold_n: int, cached_n: int
         for entity in ("ticket", "call"):
             compaction.compact(ch, DATABASE, entity)
         out["compaction_s"] = round(time.perf_counter() - t, 1)
+        # The API keeps a compacted read's cubes while its months' change count stays put
+        # (facts_reader.py): the first report after the compaction reads them, the next ones do not.
+        invalidate_supplied(ch)
+        out["compacted_first_ms"] = round(get(client, "json", "miss") * 1000, 1)
         out["cold_compacted"] = cold_misses(client, lambda: invalidate_supplied(ch))
+        out["cubes_nothing_kept"] = {"compacted": cubes_nothing_kept()}
         cpu0 = api.cpu_s()
         out["cached"] = {**summary(timed(lambda: get(client, "json", "hit"), cached_n), percentiles=True),
                          "api_cpu_ms_per_request": round((api.cpu_s() - cpu0) / cached_n * 1000, 2)}
@@ -223,12 +229,27 @@ def http_reports(ch, base: str, api: Proc, chp: Proc, cold_n: int, cached_n: int
             cached = timed(lambda: get(client, fmt, "hit"), 50)
             out["formats"][fmt] = {"cold": summary(cold), "cached": summary(cached, percentiles=True)}
         # The current year changing beside the last one compacted, as a running API has them: the
-        # compactor merged both years, a refresh has touched 2023 since. 2023 is read with FINAL
-        # (its partition only), 2022's cubes without, and then kept while its days stay unchanged.
+        # compactor merged both years, a refresh has touched a day of June 2023 since. June is
+        # read with FINAL (its partition only), the other months of both years without, and their
+        # cubes then kept while their days stay unchanged.
         invalidate(ch, DATABASE)
         out["changing_beside_compacted_first_ms"] = round(get(client, "json", "miss") * 1000, 1)
         out["cold_changing_beside_compacted"] = cold_misses(client, lambda: invalidate(ch, DATABASE))
+        out["cubes_nothing_kept"]["june_changing"] = cubes_nothing_kept()
     return out
+
+
+def cubes_nothing_kept(repeat: int = 5) -> dict:
+    """The cube reads of the 2023 report (beside 2022) as an API just started does them: a new
+    FactsReader each time, so nothing is kept from a previous report (in-process, not over HTTP)."""
+    took = []
+    for _ in range(repeat):
+        reader = FactsReader(ClickHouseSettings())
+        try:
+            took += timed(lambda: reader.report_cubes(Period.year(2023), Period.year(2022), ServiceLevel()), 1)
+        finally:
+            reader.close()
+    return summary(took)
 
 
 def live_histogram(base: str) -> dict[str, float]:
@@ -265,17 +286,22 @@ def table(res: dict) -> list[tuple[str, str, str]]:
     rows = [
         ("fill (2 years of facts)", f"{res['fill']['seconds']} s", "-"),
         ("annual report 2023 JSON, first request after start", f"{r['first_request_ms']} ms", "-"),
-        (f"annual report JSON cold, year compacted (no FINAL), median of {r['cold_compacted']['n']} (min–max)",
-         f"{r['cold_compacted']['median_ms']} ms ({r['cold_compacted']['min_ms']}–{r['cold_compacted']['max_ms']})",
-         f"≤ {TARGETS_MS['cold_median']} ms"),
+        ("annual report JSON cold, year compacted (no FINAL): first after the compaction; then median of "
+         f"{r['cold_compacted']['n']} (min–max), its cubes kept",
+         f"{r['compacted_first_ms']} ms; {r['cold_compacted']['median_ms']} ms "
+         f"({r['cold_compacted']['min_ms']}–{r['cold_compacted']['max_ms']})", f"≤ {TARGETS_MS['cold_median']} ms"),
         ("compaction of both facts tables (OPTIMIZE FINAL), once", f"{r['compaction_s']} s", "-"),
         (f"annual report JSON cold, facts changed since compaction (FINAL), median of {r['cold']['n']} (min–max)",
          f"{r['cold']['median_ms']} ms ({r['cold']['min_ms']}–{r['cold']['max_ms']})", "-"),
-        ("annual report JSON cold, 2023 changing beside 2022 compacted: 2023 with FINAL, 2022's cubes read "
-         "without (first report) and then kept; first, then median of "
+        ("annual report JSON cold, June 2023 changing, the other months and 2022 compacted: June with FINAL, the "
+         "rest without (first report) and then kept; first, then median of "
          f"{r['cold_changing_beside_compacted']['n']} (min–max)",
          f"{r['changing_beside_compacted_first_ms']} ms; {r['cold_changing_beside_compacted']['median_ms']} ms "
          f"({r['cold_changing_beside_compacted']['min_ms']}–{r['cold_changing_beside_compacted']['max_ms']})",
+         f"≤ {TARGETS_MS['cold_median']} ms"),
+        ("the report's cube reads with nothing kept (a new reader each time, in-process), median of "
+         f"{r['cubes_nothing_kept']['compacted']['n']}: compacted; June 2023 changing",
+         f"{r['cubes_nothing_kept']['compacted']['median_ms']} ms; {r['cubes_nothing_kept']['june_changing']['median_ms']} ms",
          f"≤ {TARGETS_MS['cold_median']} ms"),
         ("annual report JSON cold, ClickHouse mark cache dropped, median of 3",
          f"{r['cold_mark_cache_dropped']['median_ms']} ms", "-"),
