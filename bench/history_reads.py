@@ -12,13 +12,14 @@ reads a current year whose facts are still changing. At each step, alternating, 
 
 - the annual report's four ticket cubes of 2023 read with FINAL, as the query API reads them
   (`ticket_cubes.sql` in two halves of the ids at once, split at the median of the period's
-  tickets), from `ticket_facts` (partitioned by the year of the day since migration 0015), and
+  tickets), from `ticket_facts` (partitioned by the year of the day in migration 0015, by its
+  month since 0016), and
   the same from BEFORE, the same facts written and merged the same way in a table laid out as
   before 0015 (one partition), read as the API read it then (split at the median of every
   ticket stored);
 - the report's read of 2023 beside 2022, with FINAL over both years (as the API reads it while
   2023 changes and 2022 is not compacted), from both tables; and from `ticket_facts` as the API
-  reads it when 2022 is compacted, the first time (2023 with FINAL, only its partition; 2022
+  reads it when 2022 is compacted, the first time (2023 with FINAL, only its partitions; 2022
   without FINAL, at once; the API then keeps 2022's cubes while its days stay unchanged);
 - the live count of open dispatched tickets as it was before migration 0014 (over the facts:
   OLD_LIVE_OPEN below, the query that was services/api/sql/live_open.sql) and as it is (over

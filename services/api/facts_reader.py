@@ -44,7 +44,7 @@ BUCKETS = {"day": "day", "week": "toMonday(day)", "month": "toStartOfMonth(day)"
 IDS = {"all": "1", "below": "ticket_id < %(split)s", "from": "ticket_id >= %(split)s"}
 SPLIT_MEMO_S = 600.0  # the split only balances two threads: a slightly old one does as well
 SPLIT_MEMO_MAX = 64  # periods remembered
-KEPT_MAX = 32  # reads of compacted days whose cubes are kept
+KEPT_MAX = 512  # compacted months' cubes kept (a month of a period, per department and service level)
 # A compacted period's ticket cubes (read without FINAL), one query each: such a query uses
 # every core, and the narrow groupings of categories, departments and tags cost less than
 # ticket_cubes.sql's grouping by every dimension at once (docs/performance.md).
@@ -52,16 +52,19 @@ SEPARATE_CUBES = {"tickets": ("ticket_cube", "month", TICKET_DIMS),
                   "categories": ("category_cube", "day", CATEGORY_DIMS),
                   "departments": ("department_cube", "day", DEPARTMENT_DIMS),
                   "tags": ("tag_cube", "day", TAG_DIMS)}
+CUBE_DIMS = {"calls": CALL_DIMS, **{name: dims for name, (_, _, dims) in SEPARATE_CUBES.items()}}
 
 
 # Rendered once per (file, database, bucket, FINAL, ids): the live queries run twice a second and
 # a cached report's validator on every request.
 @lru_cache(maxsize=256)
-def _sql(name: str, database: str, bucket: str = "day", final: bool = True, ids: str = "all") -> str:
+def _sql(name: str, database: str, bucket: str = "day", final: bool = True, ids: str = "all",
+         by_month: bool = False) -> str:
     measures = string.Template(_text("ticket_measures"))
     return string.Template(_text(name)).substitute(
         database=database, bucket=BUCKETS[bucket], final="FINAL" if final else "", ids=IDS[ids],
-        ticket_measures=measures.substitute(p=""), ticket_measures_t=measures.substitute(p="t_"))
+        ticket_measures=measures.substitute(p=""), ticket_measures_t=measures.substitute(p="t_"),
+        month_column="toStartOfMonth(day) AS m, " if by_month else "", month_key="m, " if by_month else "")
 
 
 def _text(name: str) -> str:
@@ -80,8 +83,8 @@ class FactsReader:
         self._threads = ThreadPoolExecutor(pool_size, thread_name_prefix="facts")
         self._coverage: tuple[int, Coverage] | None = None  # (all_changes, the days held then)
         self._splits: dict[tuple, tuple[float, str | None]] = {}  # periods -> (monotonic time, split id)
-        # a read of compacted days and the parameters -> (their change count, its cubes)
-        self._kept: dict[tuple, tuple[int, dict[str, Cube]]] = {}
+        # a compacted month of a period and the parameters -> (its change count, its cubes' rows)
+        self._kept: dict[tuple, tuple[int, dict[str, list]]] = {}
 
     @contextmanager
     def _client(self) -> Iterator[Client]:
@@ -100,9 +103,9 @@ class FactsReader:
             self._pool.put(client)
 
     def rows(self, name: str, params: dict[str, Any], bucket: str = "day", final: bool = True,
-             ids: str = "all") -> list[dict[str, Any]]:
+             ids: str = "all", by_month: bool = False) -> list[dict[str, Any]]:
         with self._client() as client:
-            sql = _sql(name, self.database, bucket, final, ids)
+            sql = _sql(name, self.database, bucket, final, ids, by_month)
             data, columns = client.execute(sql, params, with_column_types=True)
         names = [c[0] for c in columns]
         return [dict(zip(names, row)) for row in data]
@@ -158,56 +161,67 @@ class FactsReader:
         p = self._period_params(period, previous, sl, department)
         lo = min(period.lo, previous.lo) if previous is not None else period.lo
         hi = max(period.hi, previous.hi) if previous is not None else period.hi
-        plan = reads.plan(period, previous, self.month_marks(lo, hi))
+        marks = self.month_marks(lo, hi)
+        # What the memo holds for these months, taken once: another report may clear it meanwhile.
+        held: dict[reads.Segment, dict[str, list]] = {}
+        for seg in reads.segments(period, True, marks) + (reads.segments(previous, False, marks) if previous else []):
+            memo = self._kept.get(self._keep_key(p, seg))
+            if memo is not None and memo[0] == seg.mark:
+                held[seg] = memo[1]
+        plan, used = reads.plan(period, previous, marks, lambda seg: seg in held)
         # Every read's queries are queued before any is waited for: the changing ones first (the
-        # longest), then the compacted ones the memo does not hold.
+        # longest), then the compacted ones.
         pending = [self._changing(self._read_params(p, r)) if r.final else self._compacted(p, r) for r in plan]
-        rows: dict[str, list] = {}
-        dims: dict[str, tuple[str, ...]] = {}
-        for collect in pending:
-            for name, cube in collect().items():
-                rows.setdefault(name, []).extend(cube.rows)
-                dims[name] = cube.dims
-        return Cubes(**{name: Cube(rows[name], dims[name]) for name in rows})
+        rows: dict[str, list] = {name: [] for name in CUBE_DIMS}
+        for got in [collect() for collect in pending] + [held[seg] for seg in used]:
+            for name, cube_rows in got.items():
+                rows[name].extend(cube_rows)
+        return Cubes(**{name: Cube(rows[name], dims) for name, dims in CUBE_DIMS.items()})
 
     @staticmethod
     def _read_params(p: dict[str, Any], r: reads.Read) -> dict[str, Any]:
         return {**p, "lo": r.lo, "hi": r.hi, "plo": r.plo, "phi": r.phi}
 
-    def _changing(self, q: dict[str, Any]) -> Callable[[], dict[str, Cube]]:
+    @staticmethod
+    def _keep_key(p: dict[str, Any], seg: reads.Segment) -> tuple:
+        return seg.lo, seg.hi, seg.cur, p["department"], p["sl_ms"], p["short_ms"]
+
+    def _changing(self, q: dict[str, Any]) -> Callable[[], dict[str, list]]:
         """Queue the reads of days still changing, with FINAL: the calls cube, and the ticket
-        cubes over two halves of the ids; returns what waits for them."""
+        cubes over two halves of the ids; returns what waits for their rows."""
         calls = self._threads.submit(self._no_calls if q["department"] else self.rows, "call_cube", q, "month", True)
         split = self.ticket_id_split(q)
         halves = [("below", split), ("from", split)] if split is not None else [("all", "")]
         jobs = [self._threads.submit(self.rows, "ticket_cubes", {**q, "split": at}, "month", True, ids)
                 for ids, at in halves]
-        return lambda: {**ticket_cubes([row for job in jobs for row in job.result()]),
-                        "calls": Cube(calls.result(), CALL_DIMS)}
+        return lambda: {**{name: cube.rows for name, cube in ticket_cubes([row for job in jobs for row in job.result()]).items()},
+                        "calls": calls.result()}
 
-    def _compacted(self, p: dict[str, Any], r: reads.Read) -> Callable[[], dict[str, Cube]]:
-        """The cubes of compacted days as kept under the same change count (`r.mark`), else
-        queued: the calls cube and the four ticket cubes, five queries without FINAL (the calls
-        cube empty for a department); returns what waits for them and keeps them. The count was
-        read before the months were judged clean, and both before these reads: a refresh of
-        those days after it moves the count, so cubes kept under it are read again by the next
-        report, never taken for current."""
+    def _compacted(self, p: dict[str, Any], r: reads.Read) -> Callable[[], dict[str, list]]:
+        """Queue the reads of compacted days, without FINAL: the calls cube and the four ticket
+        cubes, five queries (the calls cube empty for a department), grouped by month as well;
+        returns what waits for their rows and keeps them month by month (each of r.segments)
+        under the month's change count. That count was read before the month was judged clean,
+        and both before these reads: a refresh of its days after it moves the count, so rows
+        kept under it are read again by the next report, never taken for current."""
         q = self._read_params(p, r)
-        key = (r.lo, r.hi, r.plo, r.phi, p["department"], p["sl_ms"], p["short_ms"])
-        memo = self._kept.get(key)
-        if memo is not None and memo[0] == r.mark:
-            return lambda: memo[1]
-        calls = self._threads.submit(self._no_calls if q["department"] else self.rows, "call_cube", q, "month", False)
-        each = {name: self._threads.submit(self.rows, sql, q, bucket, False)
-                for name, (sql, bucket, _) in SEPARATE_CUBES.items()}
+        jobs = {"calls": self._threads.submit(self._no_calls if q["department"] else self.rows, "call_cube", q,
+                                              "month", False, "all", True),
+                **{name: self._threads.submit(self.rows, sql, q, bucket, False, "all", True)
+                   for name, (sql, bucket, _) in SEPARATE_CUBES.items()}}
 
-        def collect() -> dict[str, Cube]:
-            cubes = {"calls": Cube(calls.result(), CALL_DIMS),
-                     **{name: Cube(job.result(), SEPARATE_CUBES[name][2]) for name, job in each.items()}}
-            if len(self._kept) >= KEPT_MAX:
-                self._kept.clear()  # a few periods are asked for again and again
-            self._kept[key] = (r.mark, cubes)
-            return cubes
+        def collect() -> dict[str, list]:
+            per_segment: dict[tuple, dict[str, list]] = {
+                (seg.lo.replace(day=1), seg.cur): {name: [] for name in jobs} for seg in r.segments}
+            for name, job in jobs.items():
+                for row in job.result():
+                    m = row.pop("m")
+                    per_segment[(m, bool(row["cur"]))][name].append(row)
+            if r.segments and len(self._kept) + len(r.segments) > KEPT_MAX:
+                self._kept.clear()  # a few periods' months are asked for again and again
+            for seg in r.segments:
+                self._kept[self._keep_key(p, seg)] = (seg.mark, per_segment[(seg.lo.replace(day=1), seg.cur)])
+            return {name: [row for got in per_segment.values() for row in got[name]] for name in jobs}
         return collect
 
     def ticket_id_split(self, p: dict[str, Any]) -> str | None:

@@ -6,7 +6,9 @@ merging, and the same cubes as long as its change count stays put. A month still
 with FINAL, which merges every version it reads but reads that month's partition only. So the
 days of the period and of its comparison period are cut at month boundaries into runs of clean
 and of changing months, and each run is one read; a run of the period and one of the comparison
-period share a read (the cube queries take two ranges of days, `cur` 1 and 0).
+period share a read (the cube queries take two ranges of days, `cur` 1 and 0). A compacted
+month's cubes, once read, are kept by the reader month by month (a `Segment`) under its change
+count, and not read again while the count stays put.
 
 Pure: the reader (services/api/facts_reader.py) asks ClickHouse for the months' marks and runs
 the reads.
@@ -15,7 +17,7 @@ the reads.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from itertools import zip_longest
 
@@ -32,16 +34,28 @@ class MonthMark:
 
 
 @dataclass(frozen=True)
+class Segment:
+    """The days of one month in one of the two periods (the whole month, or the part of it the
+    period holds): the unit a reader keeps a compacted read's cubes by."""
+    lo: dt.date
+    hi: dt.date
+    cur: bool  # the period's (True) or the comparison period's
+    clean: bool
+    mark: int  # the month's change count
+
+
+@dataclass(frozen=True)
 class Read:
     """One read of the cube queries: days lo..hi as the period's (cur = 1), plo..phi as the
-    comparison period's (cur = 0), with FINAL or not; `mark` is the change count of the months it
-    covers, under which a clean read's cubes may be kept."""
+    comparison period's (cur = 0), with FINAL or not. `segments`: the months it reads, whose
+    rows a reader may keep one by one; empty for a read that must not be kept (a comparison
+    period overlapping the period)."""
     lo: dt.date
     hi: dt.date
     plo: dt.date
     phi: dt.date
     final: bool
-    mark: int
+    segments: tuple[Segment, ...] = ()
 
 
 def month_of(d: dt.date) -> dt.date:
@@ -71,40 +85,51 @@ def marks(lo: dt.date, hi: dt.date, changes: Mapping[dt.date, int], compacted: M
             for m in months_between(lo, hi)}
 
 
-def _runs(period: Period, marks: Mapping[dt.date, MonthMark]) -> list[tuple[dt.date, dt.date, bool, int]]:
-    """The period's days as runs of whole (or clipped) months of one state:
-    (first day, last day, clean, change count)."""
-    runs: list[tuple[dt.date, dt.date, bool, int]] = []
+def segments(period: Period, cur: bool, marks: Mapping[dt.date, MonthMark]) -> list[Segment]:
+    """The period's days month by month, each with its month's mark."""
+    out = []
     for m in months_between(period.lo, period.hi):
         mark = marks[m]
-        lo, hi = max(m, period.lo), min(_next_month(m) - dt.timedelta(days=1), period.hi)
-        if runs and runs[-1][2] == mark.clean:
-            first, _, clean, changes = runs[-1]
-            runs[-1] = (first, hi, clean, changes + mark.changes)
+        out.append(Segment(max(m, period.lo), min(_next_month(m) - dt.timedelta(days=1), period.hi), cur,
+                           mark.clean, mark.changes))
+    return out
+
+
+def _runs(segs: list[Segment]) -> list[list[Segment]]:
+    """Segments of one period cut into runs of consecutive months."""
+    runs: list[list[Segment]] = []
+    for seg in segs:
+        if runs and runs[-1][-1].hi + dt.timedelta(days=1) == seg.lo:
+            runs[-1].append(seg)
         else:
-            runs.append((lo, hi, mark.clean, mark.changes))
+            runs.append([seg])
     return runs
 
 
-def plan(period: Period, previous: Period | None, marks: Mapping[dt.date, MonthMark]) -> list[Read]:
-    """The reads that together give the cubes of `period` beside `previous` (None: no
-    comparison period). `marks` has every month of both periods. Changing reads come first: they
-    take longest (FINAL runs in one thread per query on 18.16), so the reader starts them first.
+def plan(period: Period, previous: Period | None, marks: Mapping[dt.date, MonthMark],
+         kept: Callable[[Segment], bool] = lambda seg: False) -> tuple[list[Read], list[Segment]]:
+    """The reads, and the segments of those `kept` says a reader holds (compacted months' cubes
+    kept under the same change count) that it is to use, that together give the cubes of
+    `period` beside `previous` (None: no comparison period). `marks` has every month of both periods. Changing months are read with
+    FINAL, the other months not kept without; consecutive months are one read, and a run of the
+    period shares its read with one of the comparison period. Changing reads come first: they take
+    longest (FINAL runs in one thread per query on 18.16), so the reader starts them first.
 
     A comparison period overlapping the period is read as the cube queries read it whole (a day
-    in both counts in the period only): one read, with FINAL unless every month is clean."""
+    in both counts in the period only): one read, with FINAL unless every month is clean, and
+    not kept."""
     if previous is not None and previous.lo <= period.hi and period.lo <= previous.hi:
         covered = months_between(min(period.lo, previous.lo), max(period.hi, previous.hi))
-        clean = all(marks[m].clean for m in covered)
-        return [Read(period.lo, period.hi, previous.lo, previous.hi, not clean,
-                     sum(marks[m].changes for m in covered))]
-    now = _runs(period, marks)
-    before = _runs(previous, marks) if previous is not None else []
+        return [Read(period.lo, period.hi, previous.lo, previous.hi, not all(marks[m].clean for m in covered))], []
+    now = segments(period, True, marks)
+    before = segments(previous, False, marks) if previous is not None else []
     reads: list[Read] = []
-    for clean in (False, True):
-        pairs = zip_longest([r for r in now if r[2] == clean], [r for r in before if r[2] == clean])
+    for final in (True, False):
+        def wanted(seg: Segment) -> bool:
+            return not seg.clean if final else seg.clean and not kept(seg)
+        pairs = zip_longest(_runs([s for s in now if wanted(s)]), _runs([s for s in before if wanted(s)]))
         for cur, prev in pairs:
-            lo, hi = cur[:2] if cur else NO_DAYS
-            plo, phi = prev[:2] if prev else NO_DAYS
-            reads.append(Read(lo, hi, plo, phi, not clean, (cur[3] if cur else 0) + (prev[3] if prev else 0)))
-    return reads
+            lo, hi = (cur[0].lo, cur[-1].hi) if cur else NO_DAYS
+            plo, phi = (prev[0].lo, prev[-1].hi) if prev else NO_DAYS
+            reads.append(Read(lo, hi, plo, phi, final, tuple((cur or []) + (prev or []))))
+    return reads, [seg for seg in now + before if seg.clean and kept(seg)]

@@ -1,8 +1,10 @@
 -- Calls of the period summed per direction, with the service-level choices of the request
 -- (threshold %(sl_ms)s, short abandons %(short_ms)s; docs/domain.md "Choices made explicit").
 -- wait_ms / talk_ms are -1 when unknown (call_facts.sql).
+-- ${month_column} / ${month_key}: empty, or column m, the month of each row's days, for a reader
+-- that keeps a compacted read's rows month by month (facts_reader.py).
 SELECT
-    toUInt8(day >= %(lo)s AND day <= %(hi)s) AS cur,
+    ${month_column}toUInt8(day >= %(lo)s AND day <= %(hi)s) AS cur,
     ${bucket} AS bucket,
     direction,
     count() AS offered,
@@ -20,4 +22,4 @@ SELECT
 FROM ${database}.call_facts ${final}
 WHERE offered_ms > 0
   AND ((day >= %(lo)s AND day <= %(hi)s) OR (day >= %(plo)s AND day <= %(phi)s))
-GROUP BY cur, bucket, direction
+GROUP BY ${month_key}cur, bucket, direction

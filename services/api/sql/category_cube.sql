@@ -1,12 +1,14 @@
 -- Tickets per kind and first-level category (the TOP-N category tables).
 -- Read only for a compacted period, without FINAL, beside the other cubes (facts_reader.py
 -- SEPARATE_CUBES); facts still changing give this cube through ticket_cubes.sql (g = 2).
+-- ${month_column} / ${month_key}: empty, or column m, the month of each row's days, for a reader
+-- that keeps a compacted read's rows month by month (facts_reader.py).
 SELECT
-    toUInt8(day >= %(lo)s AND day <= %(hi)s) AS cur,
+    ${month_column}toUInt8(day >= %(lo)s AND day <= %(hi)s) AS cur,
     kind, category, handling,
     count() AS tickets
 FROM ${database}.ticket_facts ${final}
 WHERE created_ms > 0
   AND ((day >= %(lo)s AND day <= %(hi)s) OR (day >= %(plo)s AND day <= %(phi)s))
   AND (%(department)s = '' OR department = %(department)s)
-GROUP BY cur, kind, category, handling
+GROUP BY ${month_key}cur, kind, category, handling

@@ -12,8 +12,10 @@
 -- time is no figure: it is left out of work_s and of its denominator handling_known_n, so the
 -- average is over known times only and never a guess, and handling_pending_n counts it instead.
 -- ${ticket_measures}: the measures, written once in ticket_measures.sql (ticket_cubes.sql too).
+-- ${month_column} / ${month_key}: empty, or column m, the month of each row's days, for a reader
+-- that keeps a compacted read's rows month by month (facts_reader.py).
 SELECT
-    toUInt8(day >= %(lo)s AND day <= %(hi)s) AS cur,
+    ${month_column}toUInt8(day >= %(lo)s AND day <= %(hi)s) AS cur,
     ${bucket} AS bucket,
     requester, source, channel, handling, kind, line,
     ${ticket_measures}
@@ -21,4 +23,4 @@ FROM ${database}.ticket_facts ${final}
 WHERE created_ms > 0
   AND ((day >= %(lo)s AND day <= %(hi)s) OR (day >= %(plo)s AND day <= %(phi)s))
   AND (%(department)s = '' OR department = %(department)s)
-GROUP BY cur, bucket, requester, source, channel, handling, kind, line
+GROUP BY ${month_key}cur, bucket, requester, source, channel, handling, kind, line
