@@ -199,18 +199,21 @@ class FactsReader:
 
     def _compacted(self, p: dict[str, Any], r: reads.Read) -> Callable[[], dict[str, list]]:
         """Queue the reads of compacted days, without FINAL: the calls cube and the four ticket
-        cubes, five queries (the calls cube empty for a department), grouped by month as well;
-        returns what waits for their rows and keeps them month by month (each of r.segments)
+        cubes, five queries (the calls cube empty for a department), grouped by month as well
+        unless the read is not to be kept (no segments); returns what waits for their rows and
+        keeps them month by month (each of r.segments)
         under the month's change count. That count was read before the month was judged clean,
         and both before these reads: a refresh of its days after it moves the count, so rows
         kept under it are read again by the next report, never taken for current."""
-        q = self._read_params(p, r)
+        q, by_month = self._read_params(p, r), bool(r.segments)
         jobs = {"calls": self._threads.submit(self._no_calls if q["department"] else self.rows, "call_cube", q,
-                                              "month", False, "all", True),
-                **{name: self._threads.submit(self.rows, sql, q, bucket, False, "all", True)
+                                              "month", False, "all", by_month),
+                **{name: self._threads.submit(self.rows, sql, q, bucket, False, "all", by_month)
                    for name, (sql, bucket, _) in SEPARATE_CUBES.items()}}
 
         def collect() -> dict[str, list]:
+            if not by_month:  # a read not to be kept
+                return {name: job.result() for name, job in jobs.items()}
             per_segment: dict[tuple, dict[str, list]] = {
                 (seg.lo.replace(day=1), seg.cur): {name: [] for name in jobs} for seg in r.segments}
             for name, job in jobs.items():

@@ -390,6 +390,14 @@ def test_a_compacted_period_read_cube_by_cube_gives_the_cubes_of_the_one_read(ch
                              for department in (None, "市住建局")]
         city, housing = answers["all"]
         assert answers["all"] == answers["none"] == answers["2022"] == answers["june"] == answers["alternate"]
+        # a comparison period overlapping the period: one read, with FINAL or not, never kept
+        overlapping = {}
+        for name, clean in (("none", lambda m: False), ("all", lambda m: True)):
+            monkeypatch.setattr(reader, "month_marks", _marks_where(reader, clean))
+            overlapping[name] = _cube_rows(reader.report_cubes(Period.year(2023), Period(D(2022, 7, 1), D(2023, 6, 30)),
+                                                               ServiceLevel()))
+        assert overlapping["none"] == overlapping["all"]
+        assert sum(dict(r)["tickets"] for r in overlapping["all"]["tickets"] if dict(r)["cur"] == 1) == 10
         # the hand-worked figures: 10 tickets in 2023, two of them tagged epidemic, 市住建局's 2
         assert sum(dict(r)["tickets"] for r in city["tickets"] if dict(r)["cur"] == 1) == 10
         assert city["tags"] == [[("cur", 1), ("tag", "epidemic"), ("tickets", 2)]]
