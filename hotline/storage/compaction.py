@@ -56,8 +56,8 @@ def clean_sql(database: str) -> str:
     )
 
 
-
-def month_counts(db: Executor, database: str, lo: dt.date, hi: dt.date) -> tuple[dict[dt.date, int], dict[dt.date, int], bool]:
+def month_counts(db: Executor, database: str, lo: dt.date,
+                 hi: dt.date) -> tuple[dict[dt.date, int], dict[dt.date, int], bool]:
     """For the days lo..hi, per month (its first day): the change counts so far, and those the
     last compaction saw; and whether both tables have been compacted at least once. A month is
     clean as clean_sql judges a period: compacted once, and both counts equal (a month without

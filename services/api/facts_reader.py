@@ -162,13 +162,16 @@ class FactsReader:
         lo = min(period.lo, previous.lo) if previous is not None else period.lo
         hi = max(period.hi, previous.hi) if previous is not None else period.hi
         marks = self.month_marks(lo, hi)
-        # What the memo holds for these months, taken once: another report may clear it meanwhile.
         held: dict[reads.Segment, dict[str, list]] = {}
-        for seg in reads.segments(period, True, marks) + (reads.segments(previous, False, marks) if previous else []):
+
+        def kept(seg: reads.Segment) -> bool:
+            """Whether the memo holds the month under its current count, taking its rows now:
+            another report may empty the memo meanwhile (plan asks once per month)."""
             memo = self._kept.get(self._keep_key(p, seg))
             if memo is not None and memo[0] == seg.mark:
                 held[seg] = memo[1]
-        plan, used = reads.plan(period, previous, marks, lambda seg: seg in held)
+            return seg in held
+        plan, used = reads.plan(period, previous, marks, kept)
         # Every read's queries are queued before any is waited for: the changing ones first (the
         # longest), then the compacted ones.
         pending = [self._changing(self._read_params(p, r)) if r.final else self._compacted(p, r) for r in plan]
@@ -194,8 +197,11 @@ class FactsReader:
         halves = [("below", split), ("from", split)] if split is not None else [("all", "")]
         jobs = [self._threads.submit(self.rows, "ticket_cubes", {**q, "split": at}, "month", True, ids)
                 for ids, at in halves]
-        return lambda: {**{name: cube.rows for name, cube in ticket_cubes([row for job in jobs for row in job.result()]).items()},
-                        "calls": calls.result()}
+
+        def collect() -> dict[str, list]:
+            tickets = ticket_cubes([row for job in jobs for row in job.result()])
+            return {**{name: cube.rows for name, cube in tickets.items()}, "calls": calls.result()}
+        return collect
 
     def _compacted(self, p: dict[str, Any], r: reads.Read) -> Callable[[], dict[str, list]]:
         """Queue the reads of compacted days, without FINAL: the calls cube and the four ticket

@@ -109,11 +109,12 @@ def _runs(segs: list[Segment]) -> list[list[Segment]]:
 def plan(period: Period, previous: Period | None, marks: Mapping[dt.date, MonthMark],
          kept: Callable[[Segment], bool] = lambda seg: False) -> tuple[list[Read], list[Segment]]:
     """The reads, and the segments of those `kept` says a reader holds (compacted months' cubes
-    kept under the same change count) that it is to use, that together give the cubes of
-    `period` beside `previous` (None: no comparison period). `marks` has every month of both periods. Changing months are read with
-    FINAL, the other months not kept without; consecutive months are one read, and a run of the
-    period shares its read with one of the comparison period. Changing reads come first: they take
-    longest (FINAL runs in one thread per query on 18.16), so the reader starts them first.
+    kept under the same change count; asked once for each clean segment) that it is to use,
+    that together give the cubes of `period` beside `previous` (None: no comparison period).
+    `marks` has every month of both periods. Changing months are read with FINAL, the other
+    months not kept without; consecutive months are one read, and a run of the period shares its
+    read with one of the comparison period. Changing reads come first: they take longest (FINAL
+    runs in one thread per query on 18.16), so the reader starts them first.
 
     A comparison period overlapping the period is read as the cube queries read it whole (a day
     in both counts in the period only): one read, with FINAL unless every month is clean, and
@@ -123,13 +124,14 @@ def plan(period: Period, previous: Period | None, marks: Mapping[dt.date, MonthM
         return [Read(period.lo, period.hi, previous.lo, previous.hi, not all(marks[m].clean for m in covered))], []
     now = segments(period, True, marks)
     before = segments(previous, False, marks) if previous is not None else []
+    held = [seg for seg in now + before if seg.clean and kept(seg)]  # asked once per segment
     reads: list[Read] = []
     for final in (True, False):
         def wanted(seg: Segment) -> bool:
-            return not seg.clean if final else seg.clean and not kept(seg)
+            return not seg.clean if final else seg.clean and seg not in held
         pairs = zip_longest(_runs([s for s in now if wanted(s)]), _runs([s for s in before if wanted(s)]))
         for cur, prev in pairs:
             lo, hi = (cur[0].lo, cur[-1].hi) if cur else NO_DAYS
             plo, phi = (prev[0].lo, prev[-1].hi) if prev else NO_DAYS
             reads.append(Read(lo, hi, plo, phi, final, tuple((cur or []) + (prev or []))))
-    return reads, [seg for seg in now + before if seg.clean and kept(seg)]
+    return reads, held
